@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`. Python 3.11 with pip is all
+# they need: without DATABASE_URL an embedded PostgreSQL 16 runs from .pgdata/.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_ORDERS ?= 200000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local demo and test mode: lets the app generate its own secret key into .local/.
+export DJANGO_DEMO ?= 1
+
+.PHONY: install run test lint
+
+$(VENV)/installed.txt: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	cp requirements.txt $@
+
+install: $(VENV)/installed.txt
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)
+	$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run

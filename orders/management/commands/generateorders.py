@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from orders.generation import orders_generate
+from orders.models import Order
+
+
+def _end_of_range(value: str | None) -> datetime.datetime:
+    if value is None:
+        return timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(f"--end must be an ISO-8601 date or datetime, got {value!r}") from error
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+class Command(BaseCommand):
+    help = "Append realistic generated orders (items, status histories) using set-based SQL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=200_000)
+        parser.add_argument("--customers", type=int, help="default: one per 20 orders")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--end", help="newest possible timestamp (ISO-8601); default: today 00:00 UTC"
+        )
+        parser.add_argument("--chunk-size", type=int, default=100_000)
+        parser.add_argument("--workers", type=int, default=2, help="parallel connections")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when orders already exist"
+        )
+
+    def handle(self, *args, **options):
+        orders = options["orders"]
+        customers = options["customers"] or max(1, orders // 20)
+        if min(orders, customers, options["chunk_size"], options["workers"]) < 1:
+            raise CommandError(
+                "--orders, --customers, --chunk-size and --workers must be at least 1"
+            )
+        if options["if_empty"] and Order.objects.exists():
+            self.stdout.write("Orders already exist; nothing generated (--if-empty).")
+            return
+
+        def progress(done: int, total: int, seconds: float) -> None:
+            rate = done / seconds if seconds else 0
+            self.stdout.write(f"  {done:>11,} / {total:,} orders  {seconds:7.1f} s  {rate:,.0f}/s")
+
+        result = orders_generate(
+            orders=orders,
+            customers=customers,
+            seed=options["seed"],
+            end=_end_of_range(options["end"]),
+            chunk_size=options["chunk_size"],
+            workers=options["workers"],
+            progress=progress,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {result.orders:,} orders (GEN-{result.first_number:010d} .. "
+                f"GEN-{result.last_number:010d}) in {result.seconds:.1f} s"
+            )
+        )

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import pgtrigger
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from project.sqlfiles import read_sql
+
+
+class Status(models.TextChoices):
+    PENDING = "Pending"
+    COMPLETE = "Complete"
+    CANCELLED = "Cancelled"
+
+
+STATUS_VALUES = [value for value, _ in Status.choices]
+
+
+class Customer(models.Model):
+    username = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(username=""), name="customer_username_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Order(models.Model):
+    order_number = models.CharField(max_length=50, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    created_at = models.DateTimeField()
+    total_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # Kept by the triggers on OrderStatus: never written by application code. NULL (not "")
+    # means the order has no history at all.
+    current_status = models.CharField(  # noqa: DJ001
+        max_length=20, choices=Status.choices, null=True, blank=True, editable=False
+    )
+    current_status_at = models.DateTimeField(null=True, blank=True, editable=False)
+    current_status_entry_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="id of the OrderStatus row that set current_status (ties on time break by id)",
+    )
+
+    class Meta:
+        indexes = [
+            # Seed 000: the cancelled list, newest first, without touching other orders.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(current_status=Status.CANCELLED),
+                name="order_cancelled_recent_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(order_number=""), name="order_order_number_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount__gte=0), name="order_total_amount_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(current_status__in=STATUS_VALUES) | Q(current_status__isnull=True),
+                name="order_current_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderStatus(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="statuses")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "order statuses"
+        indexes = [
+            models.Index(fields=["order", "-created", "-id"], name="orderstatus_order_latest_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=STATUS_VALUES), name="orderstatus_status_valid"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="current_status_on_insert",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_statuses"),
+                func=read_sql("orders", "current_status_after_insert.sql"),
+            ),
+            pgtrigger.Trigger(
+                name="current_status_on_update",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_statuses", new="new_statuses"),
+                func=(
+                    "PERFORM orders_refresh_current_status(ARRAY(SELECT order_id FROM old_statuses"
+                    " UNION SELECT order_id FROM new_statuses)); RETURN NULL;"
+                ),
+            ),
+            pgtrigger.Trigger(
+                name="current_status_on_delete",
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_statuses"),
+                func=(
+                    "PERFORM orders_refresh_current_status("
+                    "ARRAY(SELECT DISTINCT order_id FROM old_statuses)); RETURN NULL;"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(sku=""), name="orderitem_sku_not_empty"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="orderitem_price_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.tests.factories import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+def query_count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_order_changelist_has_no_n_plus_one(admin_client):
+    make_order("A-0")
+    admin_client.get("/admin/orders/order/")  # warm per-process caches
+    few = query_count(admin_client, "/admin/orders/order/")
+    for n in range(1, 30):
+        make_order(f"A-{n}", username=f"user{n}")
+    assert query_count(admin_client, "/admin/orders/order/") == few
+
+
+def test_order_page_shows_items_and_history_without_n_plus_one(admin_client):
+    small = make_order("S-1", items=1)
+    large = make_order("L-1", items=25)
+    admin_client.get(f"/admin/orders/order/{small.pk}/change/")  # warm per-process caches
+    small_count = query_count(admin_client, f"/admin/orders/order/{small.pk}/change/")
+    assert query_count(admin_client, f"/admin/orders/order/{large.pk}/change/") == small_count
+    page = admin_client.get(f"/admin/orders/order/{large.pk}/change/").content.decode()
+    assert "SKU-24" in page
+    assert "Pending" in page
+
+
+def test_filters_and_search(admin_client):
+    make_order("FIND-ME", username="bob")
+    response = admin_client.get("/admin/orders/order/?current_status__exact=Pending&q=FIND-ME")
+    assert b"FIND-ME" in response.content
+    response = admin_client.get("/admin/orders/order/?q=bob")
+    assert b"FIND-ME" in response.content
+
+
+def test_admin_requires_staff_login(client):
+    response = client.get("/admin/orders/order/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
