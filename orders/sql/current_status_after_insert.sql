@@ -1,6 +1,8 @@
 -- Statement-level AFTER INSERT on orders_orderstatus, transition table new_statuses.
 -- 1. Lock, in id order, the orders that one of the new rows moves forward: concurrent
 --    multi-order inserts then cannot deadlock, and orders already newer are left alone.
+--    NO KEY UPDATE, the strength an UPDATE of non-key columns takes anyway, does not
+--    conflict with the KEY SHARE locks of other transactions' foreign-key checks.
 -- 2. Move them, in a new statement (so a new snapshot) with the same guard: PostgreSQL
 --    re-checks it on the newest row version, so an older or late status never wins.
 PERFORM 1
@@ -13,7 +15,7 @@ JOIN (
 WHERE o.current_status_at IS NULL
    OR (o.current_status_at, o.current_status_entry_id) < (latest.created, latest.id)
 ORDER BY o.id
-FOR UPDATE OF o;
+FOR NO KEY UPDATE OF o;
 
 UPDATE orders_order AS o
 SET current_status = latest.status,

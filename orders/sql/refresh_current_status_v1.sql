@@ -1,7 +1,8 @@
 -- Recomputes current_status* from the history for the given orders; returns how many changed.
 -- Used after history rows are edited or deleted, and by `check_order_status --fix`.
 -- Each statement of a plpgsql function takes a new snapshot (READ COMMITTED), so after the
--- orders are locked the recompute sees every status committed before the locks were granted.
+-- orders are locked (NO KEY UPDATE: foreign-key checks of other writers are not blocked) the
+-- recompute sees every status committed before the locks were granted.
 CREATE OR REPLACE FUNCTION orders_refresh_current_status(order_ids bigint[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -9,7 +10,7 @@ AS $$
 DECLARE
     changed integer;
 BEGIN
-    PERFORM 1 FROM orders_order WHERE id = ANY (order_ids) ORDER BY id FOR UPDATE;
+    PERFORM 1 FROM orders_order WHERE id = ANY (order_ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE orders_order AS o
     SET current_status = latest.status,
         current_status_at = latest.created,
