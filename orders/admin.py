@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from orders.models import Customer, Order, OrderItem, OrderStatus
+from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
 
 
 class OrderItemInline(admin.TabularInline):
@@ -45,3 +45,17 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ("=username",)
     show_full_result_count = False
     ordering = ("username",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are listed, never shown: only a digest is stored. Create them with create_api_key."""
+
+    list_display = ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+    list_filter = ("scope",)
+    list_select_related = ("customer",)
+    readonly_fields = ("name", "scope", "customer", "prefix", "created_at")
+    fields = ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

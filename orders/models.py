@@ -141,3 +141,40 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read"
+    WRITE = "write"  # includes read
+
+
+class ApiKey(models.Model):
+    """A bearer key for /api/. Only a SHA-256 digest of the secret is stored."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(max_length=5, choices=ApiKeyScope.choices)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text="when set, the key reads and writes only this customer's orders",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=[s.value for s in ApiKeyScope]), name="apikey_scope_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiKeyScope.WRITE

@@ -5,11 +5,15 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from orders.api_keys import api_key_create
+from orders.models import ApiKey, ApiKeyScope
+
 DEMO_ADMIN = "admin"
+DEMO_KEY_NAME = "demo"
 
 
 class Command(BaseCommand):
-    help = "Local demo only: (re)set the demo admin's password and print the URLs to open."
+    help = "Local demo only: fresh admin password and demo API key, then the URLs to open."
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -21,15 +25,30 @@ class Command(BaseCommand):
         )
         user.set_password(password)
         user.save()
+        ApiKey.objects.filter(name=DEMO_KEY_NAME).delete()
+        key = api_key_create(name=DEMO_KEY_NAME, scope=ApiKeyScope.WRITE)
         base = options["base_url"].rstrip("/")
-        self.stdout.write(
-            "\n".join(
-                [
-                    "",
-                    "Order reports demo is starting. Open:",
-                    f"  Admin      {base}/admin/  (user {DEMO_ADMIN!r}, password {password})",
-                    f"  Cancelled  {base}/admin/orders/order/?current_status__exact=Cancelled",
-                    "",
-                ]
-            )
+        auth = f"-H 'Authorization: Bearer {key}'"
+        sample = (
+            '{"user": "test_seller", "orders": [{"order_number": "12345", '
+            '"created_at": "2025-11-12T10:00:00Z", "total_amount": 2500.00, '
+            '"status": "delivered", "items": ['
+            '{"sku": "tea01", "name": "Чай зелёный", "quantity": 2, "price": 500}, '
+            '{"sku": "cup01", "name": "Чашка фарфоровая", "quantity": 1, "price": 1500}]}]}'
         )
+        lines = [
+            "",
+            "Order reports demo is starting. Open:",
+            f"  Admin   {base}/admin/  (user {DEMO_ADMIN!r}, password {password})",
+            f"  API key (write) {key}",
+            "",
+            "Try the API:",
+            f"  curl -s {auth} -H 'Content-Type: application/json' \\",
+            f"       -d '{sample}' \\",
+            f"       {base}/api/orders/upload",
+            f"  curl -s {auth} {base}/api/orders/12345",
+            f"  curl -s {auth} -H 'Content-Type: application/json' \\",
+            f'       -d \'{{"status": "refunded"}}\' {base}/api/orders/12345/status',
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

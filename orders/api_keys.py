@@ -1,0 +1,69 @@
+"""API keys: `ok_<prefix>_<secret>`, looked up by prefix, compared by digest in constant time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import ApiKey, Customer
+
+KEY_PREFIX_BYTES = 6
+KEY_SECRET_BYTES = 24
+
+ERROR_KEY_NAME_TAKEN = "An API key named {name!r} already exists."
+ERROR_UNKNOWN_KEY_NAME = "No active API key is named {name!r}."
+ERROR_UNKNOWN_CUSTOMER = "No customer is named {username!r}."
+
+
+class ApiKeyError(Exception):
+    pass
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, name: str, scope: str, customer_username: str | None = None) -> str:
+    """Create a key and return its plaintext, which is never stored and cannot be shown again."""
+    if ApiKey.objects.filter(name=name).exists():
+        raise ApiKeyError(ERROR_KEY_NAME_TAKEN.format(name=name))
+    customer = None
+    if customer_username is not None:
+        customer = Customer.objects.filter(username=customer_username).first()
+        if customer is None:
+            raise ApiKeyError(ERROR_UNKNOWN_CUSTOMER.format(username=customer_username))
+    prefix = secrets.token_hex(KEY_PREFIX_BYTES)
+    secret = secrets.token_urlsafe(KEY_SECRET_BYTES)
+    ApiKey.objects.create(
+        name=name, prefix=prefix, digest=_digest(secret), scope=scope, customer=customer
+    )
+    return f"ok_{prefix}_{secret}"
+
+
+def api_key_revoke(*, name: str) -> None:
+    revoked = ApiKey.objects.filter(name=name, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not revoked:
+        raise ApiKeyError(ERROR_UNKNOWN_KEY_NAME.format(name=name))
+
+
+def api_key_authenticate(*, presented: str) -> ApiKey | None:
+    """The active key matching `presented`, or None. Never logs or stores the presented value."""
+    parts = presented.split("_", 2)  # the secret itself may contain "_"
+    if len(parts) != 3 or parts[0] != "ok":
+        return None
+    _, prefix, secret = parts
+    key = (
+        ApiKey.objects.select_related("customer")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not hmac.compare_digest(key.digest, _digest(secret)):
+        return None
+    return key

@@ -1,0 +1,108 @@
+"""Plain JSON views for the order store: parse, call one service or selector, format."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils import timezone
+
+from orders.http import api_view, json_response, money, read_json_object, require_customer_access
+from orders.ingestion import orders_upload
+from orders.models import Order, OrderStatus
+from orders.problems import Problem
+from orders.services import order_status_add
+from orders.upload_validation import status_parse, upload_parse
+
+logger = logging.getLogger("orders.upload")
+
+ERROR_UNKNOWN_ORDER = "No order has the number {number!r}."
+ERROR_KEY_FOR_OTHER_USER = "This API key may upload only the orders of {username!r}."
+
+
+@api_view(methods=("POST",), write=True)
+def orders_upload_view(request: HttpRequest):
+    started = time.perf_counter()
+    try:
+        upload = upload_parse(read_json_object(request))
+        bound = request.api_key.customer
+        if bound is not None and bound.username != upload.username:
+            raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=bound.username))
+        result = orders_upload(upload=upload, received_at=timezone.now())
+    except Problem as problem:
+        logger.warning(
+            "upload rejected status=%d errors=%d key=%s request_id=%s",
+            problem.status,
+            max(1, len(problem.errors)),
+            request.api_key.name,
+            request.request_id,
+        )
+        raise
+    logger.info(
+        "upload customer=%s received=%d created=%d updated=%d unchanged=%d status_changes=%d "
+        "duration_ms=%.1f key=%s request_id=%s",
+        upload.username,
+        result.received,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.status_changes,
+        (time.perf_counter() - started) * 1000,
+        request.api_key.name,
+        request.request_id,
+    )
+    return json_response({"user": upload.username, **result.as_dict()})
+
+
+def _order_or_404(request: HttpRequest, order_number: str, *, with_history: bool = False):
+    orders = Order.objects.select_related("customer")
+    if with_history:
+        orders = orders.prefetch_related(
+            "items", Prefetch("statuses", OrderStatus.objects.order_by("created", "id"))
+        )
+    order = orders.filter(order_number=order_number).first()
+    if order is None:
+        raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=order_number))
+    require_customer_access(request, order.customer_id)
+    return order
+
+
+@api_view(methods=("POST",), write=True)
+def order_status_view(request: HttpRequest, order_number: str):
+    order = _order_or_404(request, order_number)
+    change = status_parse(read_json_object(request))
+    entry = order_status_add(order=order, status=change.status, created=change.created)
+    return json_response(
+        {
+            "order_number": order.order_number,
+            "status": entry.status,
+            "created": entry.created,
+            "current_status": order.current_status,
+            "current_status_at": order.current_status_at,
+        },
+        status=201,
+    )
+
+
+@api_view(methods=("GET",))
+def order_detail_view(request: HttpRequest, order_number: str):
+    order = _order_or_404(request, order_number, with_history=True)
+    return json_response(
+        {
+            "order_number": order.order_number,
+            "user": order.customer.username,
+            "created_at": order.created_at,
+            "total_amount": money(order.total_amount),
+            "current_status": order.current_status,
+            "current_status_at": order.current_status_at,
+            "items": [
+                {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": money(i.price)}
+                for i in order.items.all()
+            ],
+            "status_history": [
+                {"status": s.status, "created": s.created} for s in order.statuses.all()
+            ],
+        }
+    )
