@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from orders.models import Status
-from orders.problems import FieldError, Problem, pointer
+from orders.problems import FieldError, Problem
 
 MAX_ORDERS = 5_000
 MAX_ITEMS = 1_000
 MAX_TOTAL = Decimal("9999999999.99")  # decimal(12, 2)
 MAX_PRICE = Decimal("99999999.99")  # decimal(10, 2)
 MAX_QUANTITY = 1_000_000
+CENT = Decimal("0.01")
 
 STATUS_ALIASES = {
     "pending": Status.PENDING,
@@ -110,16 +111,16 @@ def upload_parse(body: dict) -> UploadInput:
     else:
         first_seen: dict[str, str] = {}
         for index, raw in enumerate(raw_orders):
-            order = _order(raw, pointer("orders", index), errors)
-            if order is None:
+            order = _order(raw, f"/orders/{index}", errors)
+            number = raw.get("order_number") if isinstance(raw, dict) else None
+            if not isinstance(number, str):
                 continue
-            where = pointer("orders", index, "order_number")
-            if order.order_number in first_seen:
-                errors.add(
-                    where, ERROR_DUPLICATE_ORDER.format(other=first_seen[order.order_number])
-                )
-            else:
-                first_seen[order.order_number] = where
+            where = f"/orders/{index}/order_number"
+            if number in first_seen:
+                errors.add(where, ERROR_DUPLICATE_ORDER.format(other=first_seen[number]))
+                continue
+            first_seen[number] = where
+            if order is not None:
                 orders.append(order)
     if errors:
         raise Problem(422, ERROR_SUMMARY.format(count=len(errors)), errors=errors)
@@ -236,10 +237,10 @@ def _amount(data: dict, key: str, maximum: Decimal, where: str, errors: _Errors)
         errors.add(at, ERROR_NEGATIVE)
     elif amount > maximum:
         errors.add(at, ERROR_TOO_LARGE.format(max=maximum))
-    elif amount.normalize().as_tuple().exponent < -2:
+    elif amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
         errors.add(at, ERROR_DECIMALS)
     else:
-        return amount.quantize(Decimal("0.01"))
+        return amount.quantize(CENT)
     return None
 
 

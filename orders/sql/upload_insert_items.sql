@@ -1,4 +1,4 @@
 INSERT INTO orders_orderitem (order_id, sku, name, quantity, price)
-SELECT *
-FROM unnest(%(order_ids)s::bigint[], %(skus)s::text[], %(names)s::text[],
-            %(quantities)s::integer[], %(prices)s::numeric[]);
+SELECT item.order_id, item.sku, item.name, item.quantity, item.price
+FROM jsonb_to_recordset(%(items)s::jsonb)
+     AS item(order_id bigint, sku text, name text, quantity integer, price numeric);

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from orders.models import Order, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(api, seed_body):
+    seed_body["orders"][0]["status"] = "new"
+    assert api.upload(seed_body).status_code == 200
+    return Order.objects.get(order_number="12345")
+
+
+def test_status_webhook_moves_the_current_status(api, order):
+    response = api.post(
+        "/api/orders/12345/status", {"status": "paid", "created": "2025-11-12T10:05:00Z"}
+    )
+    assert response.status_code == 201
+    assert response.json() == {
+        "order_number": "12345",
+        "status": "Complete",
+        "created": "2025-11-12T10:05:00+00:00",
+        "current_status": "Complete",
+        "current_status_at": "2025-11-12T10:05:00+00:00",
+    }
+
+
+def test_an_older_status_is_recorded_but_does_not_become_current(api, order):
+    api.post("/api/orders/12345/status", {"status": "paid", "created": "2025-11-12T10:05:00Z"})
+    late = api.post(
+        "/api/orders/12345/status", {"status": "failed", "created": "2025-11-12T10:01:00Z"}
+    ).json()
+    assert (late["status"], late["current_status"]) == ("Cancelled", "Complete")
+    assert order.statuses.count() == 3
+
+
+def test_status_without_time_is_now(api, order):
+    body = api.post("/api/orders/12345/status", {"status": "refunded"}).json()
+    assert body["current_status"] == Status.CANCELLED
+    assert body["created"] == body["current_status_at"]
+
+
+def test_status_errors(api, order):
+    assert api.post("/api/orders/nope/status", {"status": "paid"}).status_code == 404
+    bad = api.post("/api/orders/12345/status", {"status": "lost", "created": "yesterday"})
+    assert bad.status_code == 422
+    assert {e["pointer"] for e in bad.json()["errors"]} == {"/status", "/created"}
+    assert order.statuses.count() == 1
+
+
+def test_order_detail(api, order):
+    api.post("/api/orders/12345/status", {"status": "paid", "created": "2025-11-12T11:00:00Z"})
+    body = api.get("/api/orders/12345").json()
+    assert body["order_number"] == "12345"
+    assert body["user"] == "test_seller"
+    assert body["total_amount"] == 2500.00
+    assert body["current_status"] == "Complete"
+    assert [s["status"] for s in body["status_history"]] == ["Pending", "Complete"]
+    assert {i["sku"]: i["price"] for i in body["items"]} == {"tea01": 500, "cup01": 1500}
+    assert api.get("/api/orders/unknown").status_code == 404
+
+
+def test_money_is_a_json_number_with_two_decimals(api, order):
+    raw = api.get("/api/orders/12345").content.decode()
+    assert '"total_amount": 2500.00' in raw
+    assert '"price": 500.00' in raw
