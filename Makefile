@@ -21,6 +21,7 @@ install: $(VENV)/installed.txt
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
+	$(PY) manage.py refresh_reports --if-changed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)
 	$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -

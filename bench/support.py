@@ -110,3 +110,77 @@ class GunicornServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+# --- helpers for `manage.py benchmark` (bench/performance.py and friends) ---
+
+
+def use_bench_database_named(name: str) -> str:
+    """Create (or reuse) the database `name`, migrate it, and point Django at it.
+
+    Unlike `use_bench_database`, it never serializes the database's contents (the test
+    runner's `serialize=True` would read every generated row into one string).
+    """
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["TEST"]["NAME"] = name
+    return connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False, keepdb=True
+    )
+
+
+def raw_connection(*, database: str | None = None, autocommit: bool = True):
+    """A psycopg2 connection of its own to the database Django uses (or to `database`)."""
+    import psycopg2
+    from django.db import connection
+
+    s = connection.settings_dict
+    conn = psycopg2.connect(
+        dbname=database or s["NAME"],
+        user=s["USER"],
+        password=s.get("PASSWORD") or None,
+        host=s["HOST"] or None,
+        port=s["PORT"] or None,
+    )
+    conn.autocommit = autocommit
+    return conn
+
+
+def drop_bench_database(name: str) -> None:
+    """DROP DATABASE `name` (its sessions are ended first), from the maintenance database."""
+    from django.db import connection
+    from psycopg2 import sql
+
+    if connection.settings_dict["NAME"] == name:
+        connection.close()
+    conn = raw_connection(database="postgres")
+    try:
+        with conn.cursor() as cursor:
+            statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            cursor.execute(statement.format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+class ApiClient:
+    """Django's test Client with a fresh read key; the key is deleted on exit."""
+
+    def __init__(self, *, name: str):
+        self.name = name
+        self.client = None
+
+    def __enter__(self):
+        from django.test import Client
+
+        from orders.api_keys import api_key_create
+        from orders.models import ApiKeyScope
+
+        key = api_key_create(name=self.name, scope=ApiKeyScope.READ)
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="localhost")
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        from orders.models import ApiKey
+
+        ApiKey.objects.filter(name=self.name).delete()

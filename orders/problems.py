@@ -63,6 +63,7 @@ def problem_response(problem: Problem) -> JsonResponse:
     response = JsonResponse(
         body, status=problem.status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={}
     )
+    response["Cache-Control"] = "no-store"
     for name, value in problem.headers.items():
         response[name] = value
     return response

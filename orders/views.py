@@ -18,6 +18,7 @@ from orders.upload_validation import status_parse, upload_parse
 
 logger = logging.getLogger("orders.upload")
 
+ORDER_NUMBER_MAX = Order._meta.get_field("order_number").max_length
 ERROR_UNKNOWN_ORDER = "No order has the number {number!r}."
 ERROR_KEY_FOR_OTHER_USER = "This API key may upload only the orders of {username!r}."
 
@@ -57,6 +58,8 @@ def orders_upload_view(request: HttpRequest):
 
 
 def _order_or_404(request: HttpRequest, order_number: str, *, with_history: bool = False):
+    if len(order_number) > ORDER_NUMBER_MAX or "\x00" in order_number:
+        raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=order_number[:ORDER_NUMBER_MAX]))
     orders = Order.objects.select_related("customer")
     if with_history:
         orders = orders.prefetch_related(

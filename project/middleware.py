@@ -6,13 +6,17 @@ import logging
 import re
 import uuid
 
-from django.db import DatabaseError, OperationalError
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 from orders.problems import Problem, problem_response
 
 logger = logging.getLogger("project.api")
 
 API_PREFIX = "/api/"
+UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -34,6 +38,37 @@ class RequestIdMiddleware:
         return response
 
 
+class StatementTimeoutMiddleware:
+    """Web requests run with statement_timeout; set once per database connection.
+
+    Management commands (migrate, generateorders, refresh_reports) never pass through here, so
+    they keep the server default or set their own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = settings.REQUEST_STATEMENT_TIMEOUT_MS
+        if timeout and getattr(connection, "statement_timeout_ms", None) != timeout:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
+                    )
+            except OperationalError as error:
+                if not request.path.startswith(UNAVAILABLE_AS_PROBLEM):
+                    raise
+                return unavailable(request, error)
+            connection.statement_timeout_ms = timeout
+        return self.get_response(request)
+
+
+@receiver(connection_created)
+def _forget_statement_timeout(sender, connection, **kwargs) -> None:
+    connection.statement_timeout_ms = None  # a new session starts with the server default
+
+
 class ApiProblemMiddleware:
     """API errors are application/problem+json: never an HTML page or a stack trace."""
 
@@ -50,10 +85,16 @@ class ApiProblemMiddleware:
             return None
         request_id = getattr(request, "request_id", "-")
         if isinstance(exception, OperationalError | DatabaseError) and _is_unavailable(exception):
-            logger.warning("database unavailable request_id=%s: %s", request_id, exception)
-            return problem_response(Problem(503, ERROR_UNAVAILABLE, headers={"Retry-After": "5"}))
+            return unavailable(request, exception)
         logger.exception("unhandled API error request_id=%s", request_id)
         return problem_response(Problem(500, ERROR_INTERNAL.format(request_id=request_id)))
+
+
+def unavailable(request, error: Exception):
+    logger.warning(
+        "database unavailable request_id=%s: %s", getattr(request, "request_id", "-"), error
+    )
+    return problem_response(Problem(503, ERROR_UNAVAILABLE, headers={"Retry-After": "5"}))
 
 
 def _is_unavailable(exception: Exception) -> bool:

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,6 +22,23 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name} must be an integer >= {minimum}, got {raw!r}.")
+    return int(raw)
+
+
+def env_time_of_day(name: str, default: str) -> tuple[int, int]:
+    raw = os.environ.get(name, "").strip() or default
+    hours, _, minutes = raw.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ImproperlyConfigured(f"{name} must be HH:MM (UTC), got {raw!r}.")
+    return int(hours), int(minutes)
 
 
 # DJANGO_DEMO=1 is the local demo and test mode: it may generate its own secret key.
@@ -53,6 +71,7 @@ INSTALLED_APPS = [
     # orders comes before django_pgviews: its makemigrations/migrate commands combine the
     # pgtrigger and pgviews-redux autodetectors (see orders/migration_autodetector.py).
     "orders",
+    "reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
+    "project.middleware.StatementTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +98,13 @@ MIDDLEWARE = [
 
 # Uploads: the view answers 413 above this (orders.http.MAX_BODY_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Every web request's queries stop after this long and the API answers 503 instead of holding
+# a worker (project.middleware.StatementTimeoutMiddleware). Commands set their own.
+REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
+
+# /healthz answers 503 when a report's sources changed and its last refresh is older than this.
+HEALTH_MAX_REPORT_AGE_MINUTES = int(os.environ.get("HEALTH_MAX_REPORT_AGE_MINUTES", "60"))
 
 ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = "project.wsgi.application"
@@ -108,6 +135,11 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# An unreachable server fails fast (the API answers 503) instead of hanging a worker.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -139,4 +171,31 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Reports (reports/): how often beat refreshes the materialized views, when the daily statistics
+# are rebuilt (UTC), and after how long a view whose sources changed is reported stale.
+REPORTS_REFRESH_MINUTES = env_int("REPORTS_REFRESH_MINUTES", 5)
+REPORTS_DAILY_STATS_AT = env_time_of_day("REPORTS_DAILY_STATS_AT", "00:05")
+REPORTS_STALE_AFTER_MINUTES = env_int("REPORTS_STALE_AFTER_MINUTES", 3 * REPORTS_REFRESH_MINUTES)
+
+# Celery (project/celery.py): Redis as broker and result store; beat runs the refresh service.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "reports-refresh-if-changed": {
+        "task": "reports.refresh",
+        "schedule": REPORTS_REFRESH_MINUTES * 60,
+        "kwargs": {"if_changed": True},
+        # A run that could not start in time is dropped, not queued behind the next one.
+        "options": {"expires": REPORTS_REFRESH_MINUTES * 60},
+    },
+    "reports-daily-stats": {
+        "task": "reports.refresh",
+        "schedule": crontab(hour=REPORTS_DAILY_STATS_AT[0], minute=REPORTS_DAILY_STATS_AT[1]),
+        "kwargs": {"only": ["daily_order_stats"]},
+    },
 }

@@ -50,5 +50,17 @@ class Command(BaseCommand):
             f"  curl -s {auth} -H 'Content-Type: application/json' \\",
             f'       -d \'{{"status": "refunded"}}\' {base}/api/orders/12345/status',
             "",
+            "Reports (materialized views; refresh with `python manage.py refresh_reports`):",
+            f"  curl -s {auth} {base}/api/reports/",
+            f"  curl -s {auth} '{base}/api/v1/orders/cancelled/?page=1&page_size=50'",
+            f"  curl -s {auth} '{base}/api/v1/orders/cancelled/?cursor=&page_size=50'",
+            f"  curl -s {auth} '{base}/api/orders/stats?user=customer_0000001'",
+            f"  curl -s {auth} '{base}/api/reports/customers/ranking?limit=10'",
+            f"  curl -s {auth} '{base}/api/reports/customers/loyal?min_completed_orders=5'",
+            f"  curl -s {auth} '{base}/api/reports/products/top?by=units&limit=10'",
+            f"  curl -s {auth} '{base}/api/reports/products/SKU-0001/also-bought?limit=10'",
+            f"  curl -s {auth} '{base}/api/reports/revenue/monthly?from=2025-01&to=2025-12'",
+            f"  curl -s {auth} '{base}/api/reports/revenue/daily?format=csv' -o daily.csv",
+            "",
         ]
         self.stdout.write("\n".join(lines))

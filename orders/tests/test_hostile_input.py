@@ -1,0 +1,124 @@
+"""Hostile input on the order endpoints: always a 4xx problem, never a change to any table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
+from orders.problems import PROBLEM_CONTENT_TYPE
+from orders.tests.conftest import make_upload
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE_STRINGS = [
+    "'; DROP TABLE orders_order; --",
+    "1' OR '1'='1",
+    "\x00",
+    "a\x00b",
+    "x" * 10_000,
+    "../../etc/passwd",
+    "%s%s%s%(x)s",
+    "{}",
+    "\u202e\u0000",
+]
+HUGE_NUMBERS = [10**400, -(10**400), 1e308, 2**63, -1]
+
+
+def state() -> dict:
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", flat=True))
+        for model in (Customer, Order, OrderItem, OrderStatus, ApiKey)
+    }
+
+
+@pytest.fixture
+def seeded(api, seed_body):
+    assert api.upload(seed_body).status_code == 200
+    return state()
+
+
+def assert_refused(response, before) -> None:
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert state() == before
+
+
+@pytest.mark.parametrize("value", HOSTILE_STRINGS)
+@pytest.mark.parametrize(
+    "field", ["user", "order_number", "created_at", "status", "status_at", "sku", "name"]
+)
+def test_hostile_strings_in_every_upload_field(api, seeded, field, value):
+    body = make_upload(2)
+    if field == "user":
+        body["user"] = value
+    elif field in ("sku", "name"):
+        body["orders"][1]["items"][0][field] = value
+    else:
+        body["orders"][1][field] = value
+    response = api.upload(body)
+    if response.status_code == 200:  # a harmless string that is also valid (e.g. "{}" as sku)
+        assert field in ("user", "order_number", "sku", "name")
+        return
+    assert_refused(response, seeded)
+
+
+@pytest.mark.parametrize("value", HUGE_NUMBERS)
+@pytest.mark.parametrize("field", ["total_amount", "price", "quantity"])
+def test_huge_numbers(api, seeded, field, value):
+    body = make_upload(2)
+    target = body["orders"][1] if field == "total_amount" else body["orders"][1]["items"][0]
+    target[field] = value
+    assert_refused(api.upload(body), seeded)
+
+
+@pytest.mark.parametrize("value", [*HOSTILE_STRINGS, "12345/../12345", "%00"])
+def test_hostile_order_numbers_in_the_path(api, seeded, value):
+    from urllib.parse import quote
+
+    path = quote(value, safe="")
+    for response in (
+        api.get(f"/api/orders/{path}"),
+        api.post(f"/api/orders/{path}/status", {"status": "paid"}),
+    ):
+        assert_refused(response, seeded)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"user": "u", "orders": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"user": "u", "orders": [{"order_number": {"$gt": ""}}]}',
+        '{"user": ["u"], "orders": [[]]}',
+        json.dumps({"status": {"nested": ["x"] * 100}}),
+        "\ufeff{}",
+        "",
+        "null",
+        "1e999999",
+    ],
+)
+def test_hostile_json_documents(api, seeded, body):
+    assert_refused(api.post("/api/orders/upload", body), seeded)
+    assert_refused(api.post("/api/orders/12345/status", body), seeded)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "multipart/form-data; boundary=x", "application/xml", ""]
+)
+def test_wrong_content_types(api, seeded, content_type):
+    response = api.post("/api/orders/upload", json.dumps(make_upload(1)), content_type=content_type)
+    assert response.status_code == 415
+    assert_refused(response, seeded)
+
+
+def test_invalid_utf8(api, seeded):
+    raw = json.dumps(make_upload(1)).encode().replace(b"Item 0", b"Item \xc3\x28")
+    assert_refused(api.post("/api/orders/upload", raw), seeded)
+
+
+def test_hostile_authorization_headers(client, seeded):
+    for header in ["Bearer ' OR 1=1 --", "Bearer ok_%00_x", "Bearer " + "k" * 10_000, "Basic x"]:
+        response = client.get("/api/orders/12345", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401
+        assert_refused(response, seeded)

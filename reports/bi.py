@@ -1,0 +1,98 @@
+"""Direct SQL access for BI tools: LOGIN roles that are members of reports_reader.
+
+reports_reader (created by migration reports.0001) has USAGE on schema reports and SELECT on its
+views, nothing else. A BI user inherits exactly that, and its role defaults bound what one
+dashboard can cost: a statement timeout, read-only transactions, a connection limit.
+Read-only transactions are a default a session may change; the privileges are the boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.db import connection, transaction
+from psycopg2 import sql
+from psycopg2.extensions import encrypt_password
+
+from reports.schema import READER_ROLE
+
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+PASSWORD_BYTES = 24
+
+ERROR_BAD_NAME = (
+    "{name!r} is not a valid role name: use 1-63 lowercase letters, digits and underscores, "
+    "not starting with a digit."
+)
+ERROR_ROLE_EXISTS = "A role named {name!r} already exists in this PostgreSQL cluster."
+ERROR_NO_READER_ROLE = f"The {READER_ROLE} role does not exist: run `python manage.py migrate`."
+
+
+class BiUserError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BiUser:
+    name: str
+    password: str
+    url: str
+
+
+def _connection_url(*, name: str, password: str, host: str | None, port: str | None) -> str:
+    settings = connection.settings_dict
+    host = host or settings.get("HOST") or "localhost"
+    port = port or str(settings.get("PORT") or "")
+    database = quote(settings["NAME"], safe="")
+    credentials = f"{quote(name, safe='')}:{quote(password, safe='')}"
+    if host.startswith("/"):  # a Unix socket directory (the embedded PostgreSQL)
+        return f"postgres://{credentials}@/{database}?host={quote(host, safe='/')}"
+    return f"postgres://{credentials}@{host}{':' + port if port else ''}/{database}"
+
+
+@transaction.atomic
+def bi_user_create(
+    *,
+    name: str,
+    statement_timeout: str = "30s",
+    connection_limit: int = 5,
+    host: str | None = None,
+    port: str | None = None,
+) -> BiUser:
+    """Create a LOGIN role in reports_reader with a generated password; return its URL."""
+    if not ROLE_NAME.fullmatch(name):
+        raise BiUserError(ERROR_BAD_NAME.format(name=name))
+    password = secrets.token_urlsafe(PASSWORD_BYTES)
+    role = sql.Identifier(name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname IN (%s, %s)", [name, READER_ROLE]
+        )
+        existing = {row[0] for row in cursor.fetchall()}
+        if name in existing:
+            raise BiUserError(ERROR_ROLE_EXISTS.format(name=name))
+        if READER_ROLE not in existing:
+            raise BiUserError(ERROR_NO_READER_ROLE)
+        # Only a SCRAM verifier reaches the server (and its logs), never the password.
+        verifier = encrypt_password(password, name, cursor.cursor.connection, "scram-sha-256")
+        cursor.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                "CONNECTION LIMIT %s PASSWORD %s IN ROLE {}"
+            ).format(role, sql.Identifier(READER_ROLE)),
+            [connection_limit, verifier],
+        )
+        for setting, value in (
+            ("statement_timeout", statement_timeout),
+            ("default_transaction_read_only", "on"),
+            ("idle_in_transaction_session_timeout", "5min"),
+            ("search_path", "reports"),
+        ):
+            cursor.execute(
+                sql.SQL("ALTER ROLE {} SET {} = %s").format(role, sql.Identifier(setting)),
+                [value],
+            )
+    url = _connection_url(name=name, password=password, host=host, port=port)
+    return BiUser(name=name, password=password, url=url)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.bi import BiUserError, bi_user_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a PostgreSQL LOGIN role for a BI tool, member of reports_reader (SELECT on the "
+        "reports views only); its connection URL is printed alone on the last line."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="role name: lowercase letters, digits, underscores")
+        parser.add_argument("--statement-timeout", default="30s", help="default: 30s")
+        parser.add_argument("--connection-limit", type=int, default=5, help="default: 5")
+        parser.add_argument("--host", help="host in the printed URL (default: the app's)")
+        parser.add_argument("--port", help="port in the printed URL (default: the app's)")
+
+    def handle(self, *args, **options):
+        if options["connection_limit"] < 1:
+            raise CommandError("--connection-limit must be at least 1")
+        try:
+            user = bi_user_create(
+                name=options["name"],
+                statement_timeout=options["statement_timeout"],
+                connection_limit=options["connection_limit"],
+                host=options["host"],
+                port=options["port"],
+            )
+        except BiUserError as error:
+            raise CommandError(str(error)) from error
+        self.stderr.write(
+            f"Created role {user.name!r} in reports_reader: SELECT on schema reports only, "
+            f"read-only sessions, statement_timeout {options['statement_timeout']}, "
+            f"at most {options['connection_limit']} connections. Its URL (shown once):"
+        )
+        self.stdout.write(user.url)

@@ -1,0 +1,59 @@
+"""What a materialized view loses when pgviews-redux re-creates it: its COMMENTs and GRANTs.
+
+pgviews-redux drops (CASCADE) and re-creates a view whose SQL changed at every `migrate`; the
+new view has neither the comments a BI tool shows nor the reader's SELECT. This puts both back
+after each sync (`django_pgviews.signals.all_views_synced`, connected in `ReportsConfig.ready`).
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connections
+from psycopg2 import sql
+
+from reports.models import SCHEMA, ReportView
+
+READER_ROLE = "reports_reader"
+
+
+def report_view_classes() -> list[type[ReportView]]:
+    """Every report view, in a stable order (refresh order comes from `reports.refresh`)."""
+    views = [
+        model
+        for model in apps.get_app_config("reports").get_models()
+        if issubclass(model, ReportView)
+    ]
+    return sorted(views, key=lambda view: view.view_name())
+
+
+def report_view_by_name() -> dict[str, type[ReportView]]:
+    return {view.view_name(): view for view in report_view_classes()}
+
+
+def _view_identifier(view: type[ReportView]) -> sql.Identifier:
+    return sql.Identifier(SCHEMA, view.view_name())
+
+
+def reports_views_document_and_grant(*, using: str = "default") -> None:
+    """COMMENT ON every view and column from the models, and GRANT SELECT to the reader."""
+    with connections[using].cursor() as cursor:
+        for view in report_view_classes():
+            name = _view_identifier(view)
+            cursor.execute(
+                sql.SQL("COMMENT ON MATERIALIZED VIEW {} IS %s").format(name),
+                [view._meta.db_table_comment],
+            )
+            for field in view._meta.concrete_fields:
+                cursor.execute(
+                    sql.SQL("COMMENT ON COLUMN {}.{} IS %s").format(
+                        name, sql.Identifier(field.column)
+                    ),
+                    [field.db_comment],
+                )
+            cursor.execute(
+                sql.SQL("GRANT SELECT ON {} TO {}").format(name, sql.Identifier(READER_ROLE))
+            )
+
+
+def reports_views_after_sync(sender, *, using: str, **kwargs) -> None:
+    reports_views_document_and_grant(using=using)

@@ -1,0 +1,137 @@
+"""Reads of the reports: each returns a `ReportQuery` that a view runs as JSON rows or streams.
+
+Read `report_as_of` before the rows: a refresh committing in between then makes the data newer
+than its stated as_of, never older.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from psycopg2 import sql
+
+from project.sqlfiles import read_sql
+from reports.models import RefreshLog
+
+STREAM_CHUNK_ROWS = 2000
+# A client that stops reading a CSV export must not hold its snapshot open for long.
+STREAM_IDLE_TIMEOUT = "60s"
+PRODUCT_RANKS = {"revenue": "revenue_rank", "units": "units_rank"}
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    view: str
+    sql: str | sql.Composed
+    params: dict = field(default_factory=dict)
+
+
+def report_as_of(*, view: str) -> datetime.datetime | None:
+    """When `view` last refreshed successfully: its data holds everything committed before."""
+    return (
+        RefreshLog.objects.filter(view=view, ok=True)
+        .order_by("-started_at", "-id")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def report_rows(query: ReportQuery) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def report_stream(query: ReportQuery) -> Iterator[tuple]:
+    """The column names, then the rows, read through a server-side cursor a chunk at a time."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [STREAM_IDLE_TIMEOUT],
+            )
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(query.sql, query.params)
+            rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
+            yield tuple(column.name for column in cursor.description)
+            while rows:
+                yield from rows
+                rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
+
+
+def customer_stats_get(*, username: str) -> dict | None:
+    query = ReportQuery(
+        "customer_stats", read_sql("reports", "report_customer_stats.sql"), {"username": username}
+    )
+    rows = report_rows(query)
+    return rows[0] if rows else None
+
+
+def customer_ranking(*, limit: int | None, offset: int) -> ReportQuery:
+    return ReportQuery(
+        "customer_stats",
+        read_sql("reports", "report_customer_ranking.sql"),
+        {"limit": limit, "offset": offset},
+    )
+
+
+def customer_loyal(*, min_completed_orders: int, limit: int | None, offset: int) -> ReportQuery:
+    return ReportQuery(
+        "customer_stats",
+        read_sql("reports", "report_customer_loyal.sql"),
+        {"min_completed_orders": min_completed_orders, "limit": limit, "offset": offset},
+    )
+
+
+def product_top(*, by: str, limit: int | None) -> ReportQuery:
+    statement = sql.SQL(read_sql("reports", "report_product_top.sql")).format(
+        rank=sql.Identifier(PRODUCT_RANKS[by])
+    )
+    return ReportQuery("product_sales", statement, {"limit": limit})
+
+
+def product_exists(*, sku: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT FROM reports.product_sales WHERE sku = %s)", [sku])
+        return cursor.fetchone()[0]
+
+
+def product_also_bought(*, sku: str, limit: int | None) -> ReportQuery:
+    return ReportQuery(
+        "also_bought",
+        read_sql("reports", "report_also_bought.sql"),
+        {"sku": sku, "limit": limit},
+    )
+
+
+def revenue_monthly(*, first: datetime.date | None, last: datetime.date | None) -> ReportQuery:
+    return ReportQuery(
+        "monthly_revenue",
+        read_sql("reports", "report_revenue_monthly.sql"),
+        {"first": first, "last": last},
+    )
+
+
+def revenue_daily(*, first: datetime.date, last: datetime.date) -> ReportQuery:
+    return ReportQuery(
+        "daily_order_stats",
+        read_sql("reports", "report_revenue_daily.sql"),
+        {"first": first, "last": last},
+    )
+
+
+def revenue_daily_last_day() -> datetime.date | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(day) FROM reports.daily_order_stats")
+        return cursor.fetchone()[0]
+
+
+def status_count(*, status: str) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT orders_count FROM reports.status_counts WHERE status = %s", [status])
+        row = cursor.fetchone()
+        return row[0] if row else None

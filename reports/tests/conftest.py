@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import uuid
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from django.db import connection
+from django.test import Client
+
+from orders.api_keys import api_key_create
+from orders.generation import orders_generate
+from orders.models import Customer, Order, Status
+from orders.services import ItemData, order_create, order_status_add
+from reports.models import RefreshLog
+from reports.refresh import reports_refresh
+
+END = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+EDGE_DAY = datetime.datetime(2025, 6, 15, 23, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def empty_refresh_log(db):
+    # refresh_log lives outside the search_path, so Django's flush between transactional
+    # tests does not truncate it.
+    RefreshLog.objects.all().delete()
+
+
+def make_edge_cases() -> None:
+    """Rows the generator never makes: a customer without orders, a sku on two lines of one
+    order, an order without any history, a refund."""
+    Customer.objects.create(username="no_orders")
+    buyer = Customer.objects.create(username="edge_buyer")
+    twice = order_create(
+        customer=buyer,
+        order_number="EDGE-1",
+        created_at=EDGE_DAY,
+        total_amount=Decimal("30.00"),
+        items=[
+            ItemData("EDGE-SKU", "Edge item", 1, Decimal("10.00")),
+            ItemData("EDGE-SKU", "Edge item renamed", 2, Decimal("10.00")),
+        ],
+    )
+    order_status_add(order=twice, status=Status.COMPLETE, created=EDGE_DAY)
+    refunded = order_create(
+        customer=buyer,
+        order_number="EDGE-2",
+        created_at=EDGE_DAY,
+        total_amount=Decimal("5.50"),
+        items=[ItemData("EDGE-SKU", "Edge item", 1, Decimal("5.50"))],
+    )
+    order_status_add(order=refunded, status=Status.COMPLETE, created=EDGE_DAY)
+    order_status_add(
+        order=refunded, status=Status.CANCELLED, created=EDGE_DAY + datetime.timedelta(hours=1)
+    )
+    Order.objects.create(
+        customer=buyer,
+        order_number="EDGE-3",
+        created_at=EDGE_DAY,
+        total_amount=Decimal("1.00"),
+    )
+
+
+@pytest.fixture
+def orders_data(db):
+    orders_generate(orders=2000, customers=120, seed=7, end=END, chunk_size=1000, workers=1)
+    make_edge_cases()
+
+
+@pytest.fixture
+def refreshed(orders_data):
+    run = reports_refresh()
+    assert not run.failed
+    return run
+
+
+def api_client(*, customer: str | None = None) -> Client:
+    key = api_key_create(
+        name=f"test-{uuid.uuid4().hex}",
+        scope="read",
+        customer_username=customer,
+    )
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@pytest.fixture
+def client_all(db) -> Client:
+    return api_client()
+
+
+def other_connection(**options):
+    """A psycopg2 connection of its own to the test database, autocommit."""
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings.get("PASSWORD") or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        **options,
+    )
+    other.autocommit = True
+    return other
+
+
+def flush_table_statistics() -> None:
+    """Make this session's counts visible in pg_stat_* now (PostgreSQL 15+ batches them)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+
+
+def json_body(response) -> dict:
+    """The JSON of a response, numbers with a fraction read as Decimal (money)."""
+    return json.loads(response.content, parse_float=Decimal)
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))

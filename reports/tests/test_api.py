@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from orders.models import Customer
+from reports.csv_export import AS_OF_HEADER
+from reports.models import RefreshLog
+from reports.params import ERROR_REQUIRED
+from reports.refresh import reports_refresh
+from reports.selectors import report_as_of
+from reports.tests.conftest import api_client, csv_rows
+from reports.tests.conftest import json_body as body
+from reports.views import (
+    CUSTOMERS_MAX_LIMIT,
+    ERROR_BOUND_KEY,
+    ERROR_NO_STATS_YET,
+    ERROR_UNKNOWN_USER,
+)
+
+pytestmark = pytest.mark.django_db
+
+REPORT_URLS = [
+    "/api/reports/customers/ranking?limit=7&offset=3",
+    "/api/reports/customers/loyal?min_completed_orders=3&limit=9",
+    "/api/reports/products/top?by=units&limit=12",
+    "/api/reports/products/top?by=revenue&limit=12",
+    "/api/reports/products/SKU-0007/also-bought?limit=10",
+    "/api/reports/revenue/monthly?from=2024-06&to=2025-03",
+    "/api/reports/revenue/daily?from=2025-06-01&to=2025-06-30",
+]
+ALL_CUSTOMER_URLS = [*REPORT_URLS, "/api/v1/orders/cancelled/"]
+
+
+def as_csv_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize("url", [*ALL_CUSTOMER_URLS, "/api/reports/", "/api/orders/stats?user=x"])
+def test_every_endpoint_needs_an_api_key(url):
+    response = Client().get(url)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("url", ALL_CUSTOMER_URLS)
+def test_keys_bound_to_a_customer_cannot_read_reports_spanning_every_customer(url):
+    Customer.objects.create(username="bound")
+    response = api_client(customer="bound").get(url)
+    assert response.status_code == 403
+    assert body(response)["detail"] == ERROR_BOUND_KEY
+
+
+def test_stats_answer_seed_003s_shape_with_as_of(refreshed, client_all):
+    response = client_all.get("/api/orders/stats?user=edge_buyer")
+    assert response.status_code == 200
+    stats = body(response)
+    assert list(stats)[:4] == ["user", "orders_count", "total_revenue", "avg_order_value"]
+    # EDGE-1 Complete (30.00), EDGE-2 refunded, EDGE-3 without history.
+    assert stats["orders_count"] == 3
+    assert (stats["completed_orders"], stats["cancelled_orders"]) == (1, 1)
+    assert stats["total_revenue"] == stats["avg_order_value"] == Decimal("30.00")
+    assert '"total_revenue": 30.00' in response.content.decode()
+    assert stats["as_of"] == report_as_of(view="customer_stats").isoformat()
+
+
+def test_stats_of_a_customer_without_orders_have_no_average(refreshed, client_all):
+    stats = body(client_all.get("/api/orders/stats?user=no_orders"))
+    assert (stats["orders_count"], stats["total_revenue"], stats["avg_order_value"]) == (
+        0,
+        Decimal("0.00"),
+        None,
+    )
+
+
+def test_stats_errors(refreshed, client_all):
+    missing = client_all.get("/api/orders/stats")
+    assert missing.status_code == 400
+    assert body(missing)["errors"] == [{"pointer": "/query/user", "detail": ERROR_REQUIRED}]
+    unknown = client_all.get("/api/orders/stats?user=nobody")
+    assert unknown.status_code == 404
+    assert body(unknown)["detail"] == ERROR_UNKNOWN_USER.format(username="nobody")
+    Customer.objects.create(username="newcomer")  # after the last refresh
+    newcomer = client_all.get("/api/orders/stats?user=newcomer")
+    assert newcomer.status_code == 404
+    assert body(newcomer)["detail"] == ERROR_NO_STATS_YET.format(username="newcomer")
+
+
+def test_a_bound_key_reads_its_own_statistics_only(refreshed):
+    client = api_client(customer="edge_buyer")
+    assert client.get("/api/orders/stats?user=edge_buyer").status_code == 200
+    assert client.get("/api/orders/stats?user=no_orders").status_code == 403
+    assert client.get("/api/orders/stats?user=nobody").status_code == 403  # no existence leak
+
+
+@pytest.mark.parametrize(
+    ("url", "pointers"),
+    [
+        ("/api/reports/customers/ranking?limit=abc&offset=-1", ["/query/limit", "/query/offset"]),
+        ("/api/reports/customers/ranking?limit=0", ["/query/limit"]),
+        ("/api/reports/customers/ranking?format=xml", ["/query/format"]),
+        ("/api/reports/customers/loyal?min_completed_orders=x", ["/query/min_completed_orders"]),
+        ("/api/reports/products/top?by=price", ["/query/by"]),
+        ("/api/reports/revenue/monthly?from=2025-13&to=2025", ["/query/from", "/query/to"]),
+        ("/api/reports/revenue/monthly?from=2025-05&to=2025-04", ["/query/from"]),
+        ("/api/reports/revenue/daily?from=2025-02-30", ["/query/from"]),
+        ("/api/reports/revenue/daily?from=2023-01-01&to=2025-01-01", ["/query/from"]),
+        ("/api/v1/orders/cancelled/?page=0&page_size=x", ["/query/page_size", "/query/page"]),
+        ("/api/v1/orders/cancelled/?page=99999", ["/query/page"]),
+        ("/api/v1/orders/cancelled/?cursor=not-a-cursor", ["/query/cursor"]),
+        ("/api/v1/orders/cancelled/?cursor=&page=2", ["/query/page"]),
+    ],
+)
+def test_bad_parameters_are_400_problems_pointing_at_them(url, pointers, client_all):
+    response = client_all.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [error["pointer"] for error in body(response)["errors"]] == pointers
+
+
+def test_limits_are_capped(refreshed, client_all):
+    ranking = body(client_all.get("/api/reports/customers/ranking?limit=100000"))
+    assert ranking["limit"] == CUSTOMERS_MAX_LIMIT
+    assert len(ranking["results"]) <= CUSTOMERS_MAX_LIMIT
+    also = body(client_all.get("/api/reports/products/SKU-0007/also-bought?limit=500"))
+    assert also["limit"] == 20
+
+
+def test_ranking_pages_follow_next_links_without_repeats_or_gaps(refreshed, client_all):
+    url, seen = "/api/reports/customers/ranking?limit=37", []
+    while url:
+        page = body(client_all.get(url))
+        seen += [(row["revenue_rank"], row["customer_id"]) for row in page["results"]]
+        url = page["next"]
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == Customer.objects.count()
+
+
+def test_money_is_a_json_number_with_two_decimals(refreshed, client_all):
+    text = client_all.get("/api/reports/customers/ranking?limit=50").content.decode()
+    amounts = re.findall(r'"total_revenue": ([^,}]+)', text)
+    assert len(amounts) == 50
+    assert all(re.fullmatch(r"\d+\.\d\d", amount) for amount in amounts)
+
+
+def test_loyal_customers_have_at_least_n_completed_orders(refreshed, client_all):
+    loyal = body(client_all.get("/api/reports/customers/loyal?min_completed_orders=8&limit=500"))
+    ranking = body(client_all.get("/api/reports/customers/ranking?limit=500"))["results"]
+    expected = [row["user"] for row in ranking if row["completed_orders"] >= 8]
+    assert [row["user"] for row in loyal["results"]] == expected
+    assert 0 < len(expected) < len(ranking)
+
+
+@pytest.mark.parametrize("by", ["revenue", "units"])
+def test_top_products_follow_their_rank(by, refreshed, client_all):
+    rows = body(client_all.get(f"/api/reports/products/top?by={by}&limit=200"))["results"]
+    keys = [(row[f"{by}_rank"], row["sku"]) for row in rows]
+    assert keys == sorted(keys) and keys[0][0] == 1
+
+
+def test_also_bought(refreshed, client_all):
+    rows = body(client_all.get("/api/reports/products/SKU-0007/also-bought"))["results"]
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1))
+    assert rows and all(row["sku"] != "SKU-0007" and row["name"] for row in rows)
+    missing = client_all.get("/api/reports/products/NOPE/also-bought")
+    assert missing.status_code == 404
+
+
+def test_revenue_ranges_include_both_ends(refreshed, client_all):
+    monthly = body(client_all.get("/api/reports/revenue/monthly?from=2024-06&to=2025-03"))
+    assert [row["month"] for row in monthly["results"]][::9] == ["2024-06", "2025-03"]
+    daily = body(client_all.get("/api/reports/revenue/daily?from=2025-06-14&to=2025-06-15"))
+    assert [row["day"] for row in daily["results"]] == ["2025-06-14", "2025-06-15"]
+    latest = body(client_all.get("/api/reports/revenue/daily"))  # 31 days to the last with data
+    assert (latest["from"], latest["to"]) == ("2025-12-01", "2025-12-31")
+    assert latest["results"][-1]["day"] == "2025-12-31"
+
+
+@pytest.mark.parametrize("url", REPORT_URLS)
+def test_csv_parses_and_matches_json(url, refreshed, client_all):
+    as_json = client_all.get(url)
+    as_csv = client_all.get(f"{url}&format=csv")
+    assert as_csv["Content-Type"].startswith("text/csv")
+    assert as_csv[AS_OF_HEADER] == body(as_json)["as_of"]
+    expected = [
+        {column: as_csv_text(value) for column, value in row.items()}
+        for row in body(as_json)["results"]
+    ]
+    assert csv_rows(as_csv) == expected
+    assert expected
+
+
+def test_csv_without_a_limit_streams_every_row(refreshed, client_all):
+    rows = csv_rows(client_all.get("/api/reports/customers/ranking?format=csv"))
+    assert len(rows) == Customer.objects.count() > CUSTOMERS_MAX_LIMIT / 5
+
+
+def test_the_catalog_lists_every_report_with_its_freshness(orders_data, client_all):
+    before = body(client_all.get("/api/reports/"))["reports"]
+    assert {entry["name"]: entry["stale"] for entry in before} == dict.fromkeys(
+        [entry["name"] for entry in before], True
+    )
+    reports_refresh()
+    catalog = body(client_all.get("/api/reports/"))
+    assert len(catalog["reports"]) == 6
+    for entry in catalog["reports"]:
+        log = RefreshLog.objects.get(view=entry["name"])
+        assert entry["as_of"] == log.started_at.isoformat()
+        assert (entry["rows"], entry["last_refresh_duration_ms"]) == (log.rows, log.duration_ms)
+        assert entry["stale"] is False and entry["last_attempt"]["ok"] is True
+        assert entry["endpoints"] and entry["description"]
+
+
+def test_a_key_bound_to_a_customer_may_read_the_catalog():
+    Customer.objects.create(username="bound")
+    assert api_client(customer="bound").get("/api/reports/").status_code == 200

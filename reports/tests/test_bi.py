@@ -1,0 +1,156 @@
+"""BI access: a LOGIN role in reports_reader reads every report view and nothing else."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import psycopg2
+import psycopg2.errors
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django_pgviews.management.operations.create_materialized import create_materialized_view
+from django_pgviews.models import ViewSyncer
+from psycopg2 import sql
+
+from reports.models import StatusCounts
+from reports.refresh import reports_refresh
+from reports.schema import READER_ROLE, report_view_classes, reports_views_document_and_grant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PRIVATE_TABLES = [
+    ("public", "orders_order"),
+    ("public", "orders_customer"),
+    ("public", "orders_orderitem"),
+    ("public", "orders_apikey"),
+    ("public", "auth_user"),
+    ("reports", "refresh_log"),
+]
+
+
+def drop_role(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
+        )
+        cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def bi_url():
+    """Creates a uniquely named BI user (roles are cluster-wide) and drops it afterwards."""
+    name = f"bi_test_{uuid.uuid4().hex[:12]}"
+    out = io.StringIO()
+    call_command("create_bi_user", name, "--statement-timeout", "7s", stdout=out, stderr=out)
+    yield out.getvalue().strip().splitlines()[-1]
+    drop_role(name)
+
+
+def query(url: str, statement, params=None, *, read_write: bool = False):
+    bi = psycopg2.connect(url)
+    try:
+        bi.autocommit = True
+        with bi.cursor() as cursor:
+            if read_write:  # a session may lift the read-only default; privileges still hold
+                cursor.execute("SET default_transaction_read_only = off")
+            cursor.execute(statement, params)
+            return cursor.fetchall() if cursor.description else None
+    finally:
+        bi.close()
+
+
+def views() -> list[sql.Composable]:
+    return [sql.Identifier("reports", view.view_name()) for view in report_view_classes()]
+
+
+def assert_reads_every_view(url: str) -> None:
+    for view in views():
+        assert query(url, sql.SQL("SELECT count(*) FROM {}").format(view))[0][0] > 0
+
+
+def test_the_printed_url_connects_a_reader_of_every_view(orders_data, bi_url):
+    reports_refresh()
+    assert bi_url.startswith("postgres://bi_test_")
+    assert_reads_every_view(bi_url)
+    settings = dict(
+        query(
+            bi_url,
+            "SELECT name, setting FROM pg_settings WHERE name = ANY(%s)",
+            [["statement_timeout", "default_transaction_read_only", "search_path"]],
+        )
+    )
+    assert settings == {
+        "statement_timeout": "7000",
+        "default_transaction_read_only": "on",
+        "search_path": "reports",
+    }
+    limit = query(bi_url, "SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user")
+    assert limit == [(5,)]
+
+
+@pytest.mark.parametrize("table", PRIVATE_TABLES)
+def test_a_reader_is_refused_everything_else(bi_url, table):
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        query(bi_url, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(sql.Identifier(*table)))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO public.orders_customer (username) VALUES ('intruder')",
+        "DELETE FROM public.orders_order",
+        "UPDATE reports.refresh_log SET ok = false",
+        "CREATE TABLE reports.scratch (id int)",
+        "CREATE TABLE public.scratch (id int)",
+        "REFRESH MATERIALIZED VIEW reports.status_counts",
+        "DROP MATERIALIZED VIEW reports.status_counts",
+    ],
+)
+def test_a_reader_is_refused_any_write(bi_url, statement):
+    with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+        query(bi_url, statement)
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        query(bi_url, statement, read_write=True)
+
+
+def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S') "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND (has_table_privilege(%(role)s, c.oid, 'SELECT') "
+            "  OR has_table_privilege(%(role)s, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))",
+            {"role": READER_ROLE},
+        )
+        readable = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [READER_ROLE])
+        assert cursor.fetchone() == (False,)
+    assert readable == sorted(f"reports.{view.view_name()}" for view in report_view_classes())
+
+
+def test_grants_survive_refreshes_and_the_re_creation_of_views(orders_data, bi_url):
+    reports_refresh()
+    reports_refresh(concurrently=False, only=["status_counts"])
+    assert_reads_every_view(bi_url)
+    # What migrate does to a view whose SQL changed: drop (CASCADE) and create again.
+    ViewSyncer().run(
+        force=True, update=True, using="default", materialized_views_check_sql_changed=False
+    )
+    assert_reads_every_view(bi_url)
+    # Even without the re-grant after the sync, the schema's default privileges apply.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP MATERIALIZED VIEW reports.status_counts")
+    create_materialized_view(connection, StatusCounts)
+    assert query(bi_url, "SELECT count(*) FROM reports.status_counts") == [(3,)]
+    reports_views_document_and_grant()  # the comments, which only the sync puts back
+
+
+def test_bad_or_taken_names_are_refused():
+    with pytest.raises(CommandError, match="not a valid role name"):
+        call_command("create_bi_user", "Robert'); DROP TABLE orders_order;--")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_bi_user", READER_ROLE)

@@ -1,0 +1,126 @@
+"""Seed 000's URL: the cancelled list, live from orders, paged by number or by cursor."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Order, Status
+from orders.selectors import order_list_cancelled
+from orders.services import order_status_add
+from reports.cancelled import (
+    CANCELLED_MAX_OFFSET,
+    cancelled_after_position,
+    cursor_decode,
+    cursor_encode,
+)
+from reports.cancelled_views import MAX_PAGE_SIZE
+from reports.selectors import report_as_of, status_count
+from reports.tests.conftest import csv_rows, json_body
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/orders/cancelled/"
+
+
+def body(response) -> dict:
+    assert response.status_code == 200, response.content
+    return json_body(response)
+
+
+def numbers(page: dict) -> list[str]:
+    return [row["order_number"] for row in page["results"]]
+
+
+@pytest.fixture
+def cancelled(refreshed) -> list[str]:
+    return list(order_list_cancelled().values_list("order_number", flat=True))
+
+
+def test_pages_by_number_list_the_cancelled_orders_newest_first(cancelled, client_all):
+    first = body(client_all.get(f"{URL}?page=1&page_size=50"))
+    assert numbers(first) == cancelled[:50]
+    assert first["previous"] is None
+    second = body(client_all.get(first["next"]))
+    assert numbers(second) == cancelled[50:100]
+    assert second["previous"].endswith("page=1&page_size=50")
+    assert set(first) >= {"count", "next", "previous", "results"}
+    row = first["results"][0]
+    order = Order.objects.select_related("customer").get(order_number=row["order_number"])
+    assert row == {
+        "order_number": order.order_number,
+        "user": order.customer.username,
+        "created_at": order.created_at.isoformat(),
+        "total_amount": order.total_amount,
+        "cancelled_at": order.current_status_at.isoformat(),
+    }
+
+
+def test_the_count_comes_from_status_counts_not_from_a_count(cancelled, client_all):
+    with CaptureQueriesContext(connection) as queries:
+        page = body(client_all.get(URL))
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert page["count"] == status_count(status=Status.CANCELLED) == len(cancelled)
+    assert page["count_as_of"] == report_as_of(view="status_counts").isoformat()
+
+
+def test_a_cancellation_shows_at_once(cancelled, client_all):
+    order = Order.objects.filter(current_status=Status.COMPLETE).order_by("-created_at").first()
+    order_status_add(order=order, status=Status.CANCELLED)  # a refund, no refresh
+    first = body(client_all.get(URL))
+    assert order.order_number in numbers(first)
+    assert first["count"] == len(cancelled)  # the count waits for the next refresh
+
+
+def test_cursor_pages_walk_the_whole_list_once(cancelled, client_all):
+    url, seen = f"{URL}?cursor=&page_size={MAX_PAGE_SIZE}", []
+    while url:
+        page = body(client_all.get(url))
+        assert page["previous"] is None
+        seen += numbers(page)
+        url = page["next"]
+    assert seen == cancelled
+
+
+def test_page_one_offers_a_cursor_to_continue_from(cancelled, client_all):
+    first = body(client_all.get(f"{URL}?page_size=30"))
+    assert numbers(body(client_all.get(first["next_cursor"]))) == cancelled[30:60]
+
+
+def test_ties_on_created_at_are_broken_by_id(refreshed):
+    tied = list(order_list_cancelled()[:3])
+    Order.objects.filter(pk__in=[o.pk for o in tied]).update(created_at=tied[0].created_at)
+    ordered = list(order_list_cancelled()[:3])
+    after_first = list(cancelled_after_position(position=cursor_decode(cursor_encode(ordered[0]))))
+    assert after_first[:2] == ordered[1:3]
+
+
+def test_a_deep_cursor_starts_on_the_partial_index(cancelled):
+    deep = Order.objects.get(order_number=cancelled[-5])
+    plan = cancelled_after_position(position=(deep.created_at, deep.pk))[:50].explain()
+    assert "order_cancelled_recent_idx" in plan
+    assert "Index Cond" in plan and "created_at <=" in plan
+
+
+def test_limits(cancelled, client_all):
+    assert len(body(client_all.get(f"{URL}?page_size=100000"))["results"]) == MAX_PAGE_SIZE
+    too_deep = CANCELLED_MAX_OFFSET // 50 + 2
+    assert client_all.get(f"{URL}?page={too_deep}").status_code == 400
+    past_the_end = len(cancelled) // 50 + 2
+    assert client_all.get(f"{URL}?page={past_the_end}").status_code == 404
+
+
+def test_csv_streams_the_whole_list(cancelled, client_all):
+    rows = csv_rows(client_all.get(f"{URL}?format=csv"))
+    assert [row["order_number"] for row in rows] == cancelled
+    first = body(client_all.get(URL))["results"][0]
+    assert rows[0] == {key: str(value) for key, value in first.items()}
+
+
+def test_cursors_are_opaque_round_trips():
+    moment = datetime.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
+    order = Order(pk=42, created_at=moment)
+    assert cursor_decode(cursor_encode(order)) == (moment, 42)
