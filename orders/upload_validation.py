@@ -40,6 +40,7 @@ ERROR_TOO_LONG = "must be at most {max} characters"
 ERROR_NUL = "must not contain NUL characters"
 ERROR_NOT_DATETIME = "must be an ISO-8601 date-time, e.g. 2025-11-12T10:00:00Z"
 ERROR_NO_TIMEZONE = "must include a timezone, e.g. 2025-11-12T10:00:00Z"
+ERROR_DATETIME_RANGE = "is outside the supported range of dates"
 ERROR_NOT_NUMBER = "must be a number"
 ERROR_NEGATIVE = "must be at least 0"
 ERROR_TOO_LARGE = "must be at most {max}"
@@ -220,7 +221,11 @@ def _datetime(data: dict, key: str, where: str, errors: _Errors, *, required: bo
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         errors.add(at, ERROR_NO_TIMEZONE)
         return None
-    return parsed
+    try:  # PostgreSQL takes offsets only up to ±15:59; the instant is what is stored anyway
+        return parsed.astimezone(datetime.UTC)
+    except OverflowError:
+        errors.add(at, ERROR_DATETIME_RANGE)
+        return None
 
 
 def _amount(data: dict, key: str, maximum: Decimal, where: str, errors: _Errors):

@@ -7,11 +7,12 @@ import functools
 from django.http import HttpRequest
 
 from orders import openapi as orders_openapi
+from reports import openapi as reports_openapi
 
 
 @functools.cache
 def openapi_document() -> dict:
-    sections = [orders_openapi]
+    sections = [orders_openapi, reports_openapi]
     paths: dict = {}
     schemas: dict = {}
     for section in sections:

@@ -87,7 +87,7 @@ def cursor_decode(cursor: str) -> tuple[datetime.datetime, int]:
         position = datetime.datetime.fromisoformat(created_at), int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise BadCursorError(cursor) from error
-    if position[0].tzinfo is None:
+    if position[0].tzinfo is None or not 0 < position[1] < 2**63:
         raise BadCursorError(cursor)
     return position
 

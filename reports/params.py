@@ -16,8 +16,11 @@ from orders.problems import FieldError, Problem, pointer
 
 ERROR_BAD_PARAMETERS = "Some query parameters are invalid; see errors."
 ERROR_REQUIRED = "is required"
+ERROR_NUL = "must not contain NUL characters"
 ERROR_NOT_INTEGER = "must be an integer"
 ERROR_TOO_SMALL = "must be at least {minimum}"
+ERROR_TOO_LARGE = "must be at most {maximum}"
+MAX_INTEGER = 2**31 - 1  # far beyond any page, and safe for SQL LIMIT/OFFSET
 ERROR_NOT_CHOICE = "must be one of: {choices}"
 ERROR_NOT_MONTH = "must be a month as YYYY-MM"
 ERROR_NOT_DAY = "must be a date as YYYY-MM-DD"
@@ -43,6 +46,9 @@ class QueryParams:
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         value = self._query.get(name, "").strip()
+        if "\x00" in value:
+            self.error(name, ERROR_NUL)
+            return None
         if not value:
             if required:
                 self.error(name, ERROR_REQUIRED)
@@ -68,6 +74,9 @@ class QueryParams:
             return default
         if value < minimum:
             self.error(name, ERROR_TOO_SMALL.format(minimum=minimum))
+            return default
+        if value > MAX_INTEGER:
+            self.error(name, ERROR_TOO_LARGE.format(maximum=MAX_INTEGER))
             return default
         return value if cap is None else min(value, cap)
 

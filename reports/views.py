@@ -187,7 +187,7 @@ def product_also_bought_view(request: HttpRequest, sku: str):
         "limit", default=ALSO_BOUGHT_DEFAULT_LIMIT, minimum=1, cap=ALSO_BOUGHT_MAX_LIMIT
     )
     params.check()
-    if not product_exists(sku=sku):
+    if "\x00" in sku or not product_exists(sku=sku):
         raise Problem(404, ERROR_UNKNOWN_PRODUCT.format(sku=sku))
     return _list_response(
         request,

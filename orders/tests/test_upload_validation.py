@@ -145,3 +145,19 @@ def test_body_over_10_mb_is_413(api):
     assert response.status_code == 413
     assert "over the limit" in response.json()["detail"]
     assert not Order.objects.exists()
+
+
+def test_any_utc_offset_is_stored_as_the_same_instant(api):
+    body = make_upload(1)
+    body["orders"][0]["created_at"] = "2025-06-05T03:30:10-23:57"
+    assert api.upload(body).status_code == 200
+    stored = Order.objects.get().created_at
+    assert stored.isoformat() == "2025-06-06T03:27:10+00:00"
+
+
+def test_dates_that_overflow_are_refused(api):
+    body = make_upload(1)
+    body["orders"][0]["created_at"] = "0001-01-01T00:00:00+05:00"
+    assert errors_of(api.upload(body)) == {
+        "/orders/0/created_at": "is outside the supported range of dates"
+    }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import schemathesis
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -30,7 +33,9 @@ CHECKS = [
 
 
 @pytest.fixture
-def key(db) -> str:
+def key(transactional_db) -> str:
+    """A write key, with refreshed reports (so /healthz is healthy and as_of is set)."""
+    call_command("refresh_reports", stdout=io.StringIO())
     return api_key_create(name="schemathesis", scope=ApiKeyScope.WRITE)
 
 
