@@ -167,7 +167,12 @@ def server_without_database():
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/orders/12345"), ("POST", "/api/orders/upload")],
+    [
+        ("GET", "/api/orders/12345"),
+        ("POST", "/api/orders/upload"),
+        ("GET", "/api/reports/customers/ranking"),
+        ("GET", "/healthz"),
+    ],
 )
 def test_database_unreachable_answers_503_problem(server_without_database, method, path):
     request = urllib.request.Request(  # noqa: S310 (loopback)
