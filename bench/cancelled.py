@@ -1,8 +1,9 @@
-"""Seed 000 side by side: the cancelled list six ways, at page 1, a deep page and a deep cursor.
+"""Seed 000 side by side: the cancelled list seven ways, at page 1, a deep page and a deep cursor.
 
 Every approach does what one API request needs: the page's rows and the total the response
 reports. The seed's ORM query and the three schema-unchanged SQL techniques count with
-count(*); the project's endpoint and its bare SQL take the total from reports.status_counts.
+count(*); the project (its endpoint, its selectors in process, its bare SQL through psycopg2)
+takes the total from reports.status_counts.
 Each approach's answer is checked against the endpoint's (same count, same order numbers).
 """
 
@@ -30,26 +31,27 @@ from bench.support import raw_connection
 from orders.models import Order, Status
 from orders.selectors import order_list_cancelled, order_list_cancelled_from_history
 from project.sqlfiles import read_sql
-from reports.cancelled import CANCELLED_MAX_OFFSET, cursor_encode
+from reports.cancelled import (
+    CANCELLED_MAX_OFFSET,
+    cancelled_after,
+    cancelled_count,
+    cancelled_page,
+    cursor_encode,
+)
 
 PAGE_SIZE = 50
 ENDPOINT = "/api/v1/orders/cancelled/"
 STATUS_COUNT_SQL = "SELECT orders_count FROM reports.status_counts WHERE status = %s"
 
-SEED, DISTINCT_ON, ROW_NUMBER, LATERAL, ENDPOINT_KEY, FLOOR = (
-    "seed",
-    "distinct_on",
-    "row_number",
-    "lateral",
-    "endpoint",
-    "floor",
-)
+SEED, DISTINCT_ON, ROW_NUMBER, LATERAL = "seed", "distinct_on", "row_number", "lateral"
+ENDPOINT_KEY, SELECTORS, FLOOR = "endpoint", "selectors", "floor"
 APPROACH_LABELS = {
     SEED: "seed ORM: Subquery(OuterRef) + Paginator count",
     DISTINCT_ON: "DISTINCT ON (order_id) + count(*)",
     ROW_NUMBER: "ROW_NUMBER() window + count(*)",
     LATERAL: "LATERAL top-1 per order + count(*)",
     ENDPOINT_KEY: "project: GET /api/v1/orders/cancelled/ (test Client)",
+    SELECTORS: "project's selectors in process (ORM, no HTTP stack)",
     FLOOR: "project's bare SQL via psycopg2 (floor)",
 }
 TECHNIQUE_FILES = {
@@ -137,7 +139,7 @@ def _after(orders: QuerySet[Order], after: tuple[datetime.datetime, int]) -> Que
     )
 
 
-def _seed_orm(position: Position) -> Answer:
+def seed_orm_request(position: Position) -> Answer:
     orders = order_list_cancelled_from_history().select_related("customer")
     if position.keyset:
         page = orders if position.after is None else _after(orders, position.after)
@@ -203,6 +205,15 @@ def endpoint_approach(client) -> Approach:
     )
 
 
+def _selectors(position: Position) -> Answer:
+    """What the endpoint's view calls, without middleware, auth and JSON."""
+    if position.keyset:
+        orders = cancelled_after(position=position.after, size=PAGE_SIZE + 1)
+    else:
+        orders = cancelled_page(offset=position.offset, size=PAGE_SIZE + 1)
+    return cancelled_count().count, [order.order_number for order in orders[:PAGE_SIZE]]
+
+
 def _floor(conn) -> Callable[[Position], Answer]:
     page_sql = read_sql("bench", "listing_project_page.sql")
     cursor_sql = read_sql("bench", "listing_project_cursor.sql")
@@ -220,10 +231,11 @@ def _floor(conn) -> Callable[[Position], Answer]:
 
 
 def listing_approaches(*, client, floor_connection) -> dict[str, Approach]:
-    approaches = {SEED: Approach(SEED, _seed_orm)}
+    approaches = {SEED: Approach(SEED, seed_orm_request)}
     for key, relation_file in TECHNIQUE_FILES.items():
         approaches[key] = Approach(key, _technique(relation_file))
     approaches[ENDPOINT_KEY] = endpoint_approach(client)
+    approaches[SELECTORS] = Approach(SELECTORS, _selectors)
     approaches[FLOOR] = Approach(FLOOR, _floor(floor_connection))
     return approaches
 
@@ -248,7 +260,7 @@ def listing_measure(
     conn = floor_connection_open(timeout_s=settings.timeout_s)
     try:
         approaches = listing_approaches(client=client, floor_connection=conn)
-        order = [ENDPOINT_KEY, FLOOR, SEED, DISTINCT_ON, ROW_NUMBER, LATERAL]
+        order = [ENDPOINT_KEY, SELECTORS, FLOOR, SEED, DISTINCT_ON, ROW_NUMBER, LATERAL]
         rows = {key: ListingRow(key, approaches[key].label) for key in order}
         plan_caches: dict[str, dict] = {key: {} for key in order}
         for position in positions:

@@ -107,11 +107,16 @@ def _facts() -> dict:
 
 
 def dataset_prepare(
-    *, orders: int, rebuild: bool = False, log: Callable[[str], None] = print
+    *,
+    orders: int,
+    rebuild: bool = False,
+    refresh: bool = True,
+    log: Callable[[str], None] = print,
 ) -> Dataset:
     """Switch Django to the dataset of `orders` orders, generating it first when needed.
 
-    Also VACUUMs it and brings the report views up to date (refresh_reports --if-changed).
+    Also VACUUMs it and, with `refresh`, brings the report views up to date
+    (refresh_reports --if-changed).
     """
     database = database_name(orders)
     if rebuild:
@@ -146,12 +151,13 @@ def dataset_prepare(
     elif found != orders:
         raise DatasetError(ERROR_WRONG_SIZE.format(database=database, found=found, wanted=orders))
     vacuum_seconds = tables_vacuum()
-    run = reports_refresh(if_changed=True)
-    if not run.lock_acquired:
-        raise DatasetError(ERROR_REFRESH_LOCKED.format(database=database))
-    if run.failed:
-        details = "; ".join(f"{o.view}: {o.detail}" for o in run.failed)
-        raise DatasetError(ERROR_REFRESH_FAILED.format(database=database, details=details))
+    if refresh or generated_now:
+        run = reports_refresh(if_changed=True)
+        if not run.lock_acquired:
+            raise DatasetError(ERROR_REFRESH_LOCKED.format(database=database))
+        if run.failed:
+            details = "; ".join(f"{o.view}: {o.detail}" for o in run.failed)
+            raise DatasetError(ERROR_REFRESH_FAILED.format(database=database, details=details))
     return Dataset(
         database=database,
         orders=orders,

@@ -102,7 +102,9 @@ def _dense_ranks(values: list) -> dict:
 def _newest_names(skus: list[str]) -> dict[str, str]:
     newest = OrderItem.objects.filter(sku__in=skus).values("sku").annotate(newest=Max("id"))
     ids = {row["newest"]: row["sku"] for row in newest}
-    return {ids[pk]: name for pk, name in OrderItem.objects.filter(pk__in=ids).values_list("pk", "name")}
+    return {
+        ids[pk]: name for pk, name in OrderItem.objects.filter(pk__in=ids).values_list("pk", "name")
+    }
 
 
 def live_product_top(*, limit: int) -> list[dict]:

@@ -164,10 +164,12 @@ def drop_bench_database(name: str) -> None:
 
 
 class ApiClient:
-    """Django's test Client with a fresh read key; the key is deleted on exit."""
+    """Django's test Client with a fresh read key named `<prefix>-<random>`, deleted on exit."""
 
     def __init__(self, *, name: str):
-        self.name = name
+        import secrets
+
+        self.name = f"{name}-{secrets.token_hex(4)}"
         self.client = None
 
     def __enter__(self):

@@ -150,7 +150,8 @@ def uploads_measure(
         changed = [json.dumps(batch).encode() for batch in payloads]
         naive = make_batches(f"N{run}", naive_batches, orders, items)
         results = []
-        with GunicornServer(workers=workers, environment={"LOG_LEVEL": "WARNING"}) as server:
+        quiet = {"LOG_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore:No directory at:UserWarning"}
+        with GunicornServer(workers=workers, environment=quiet) as server:
             upload_all(server.port, key, first[:1], 1)
             for label, bodies in [
                 ("upload, all new (created)", first[1:]),

@@ -1,0 +1,185 @@
+"""The reports: refresh cost per view (CONCURRENTLY vs blocking), and endpoint latency from the
+materialized views against the same answer computed live by the ORM (bench/reporting_live.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bench.cancelled import endpoint_get
+from bench.measure import Measurement, MeasureSettings, Timing, measure
+from bench.reporting_live import (
+    CENT,
+    live_also_bought,
+    live_customer_loyal,
+    live_customer_stats,
+    live_product_top,
+    live_revenue_daily,
+    live_revenue_monthly,
+)
+from reports.refresh import REFRESHED, reports_refresh
+from reports.selectors import product_top, report_rows, revenue_daily_last_day
+
+STATS_USER = "customer_0000001"  # every generated dataset has it
+LOYAL_MIN_COMPLETED = 6  # seed 001's "more than 5"
+DAILY_DAYS = 31
+
+ERROR_REFRESH = "refresh_reports did not refresh every view: {details}"
+
+
+class RefreshError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RefreshCost:
+    view: str
+    rows: int | None
+    concurrent: Timing
+    blocking: Timing
+
+
+@dataclass(frozen=True)
+class ReportComparison:
+    label: str
+    endpoint: Measurement
+    live: Measurement
+    same: bool | None
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    label: str
+    path: str
+    params: dict
+    live: Callable[[], object]
+    fields: tuple[str, ...]
+
+
+def _refresh_round(*, concurrently: bool) -> list:
+    run = reports_refresh(concurrently=concurrently)
+    problems = [o for o in run.outcomes if o.status != REFRESHED]
+    if not run.lock_acquired or problems:
+        details = "; ".join(f"{o.view}: {o.status} {o.detail}" for o in problems) or "locked"
+        raise RefreshError(ERROR_REFRESH.format(details=details))
+    return list(run.outcomes)
+
+
+def refresh_measure(*, repeat: int, log: Callable[[str], None] = print) -> list[RefreshCost]:
+    """A warm-up refresh, then `repeat` rounds of CONCURRENTLY and blocking, alternating."""
+    log("  reports: warm-up refresh of every view")
+    order = [outcome.view for outcome in _refresh_round(concurrently=True)]
+    samples = {(view, mode): [] for view in order for mode in (True, False)}
+    rows: dict[str, int | None] = {}
+    for _ in range(repeat):
+        for concurrently in (True, False):
+            mode = "CONCURRENTLY" if concurrently else "blocking"
+            log(f"  reports: refresh every view, {mode}")
+            for outcome in _refresh_round(concurrently=concurrently):
+                samples[(outcome.view, concurrently)].append(outcome.duration_ms / 1000)
+                rows[outcome.view] = outcome.rows
+    return [
+        RefreshCost(
+            view, rows.get(view), Timing(samples[(view, True)]), Timing(samples[(view, False)])
+        )
+        for view in order
+    ]
+
+
+def report_cases() -> list[ReportCase]:
+    top_sku = report_rows(product_top(by="revenue", limit=1))[0]["sku"]
+    last = revenue_daily_last_day()
+    first = last - datetime.timedelta(days=DAILY_DAYS - 1)
+    return [
+        ReportCase(
+            f"seed 003: /api/orders/stats?user={STATS_USER}",
+            "/api/orders/stats",
+            {"user": STATS_USER},
+            lambda: live_customer_stats(username=STATS_USER),
+            (
+                "user",
+                "orders_count",
+                "completed_orders",
+                "cancelled_orders",
+                "pending_orders",
+                "total_revenue",
+                "avg_order_value",
+                "revenue_rank",
+            ),
+        ),
+        ReportCase(
+            f"seed 001: /api/reports/customers/loyal?min_completed_orders={LOYAL_MIN_COMPLETED}",
+            "/api/reports/customers/loyal",
+            {"min_completed_orders": LOYAL_MIN_COMPLETED, "limit": 50},
+            lambda: live_customer_loyal(min_completed_orders=LOYAL_MIN_COMPLETED, limit=50),
+            ("customer_id", "user", "completed_orders", "total_revenue", "revenue_rank"),
+        ),
+        ReportCase(
+            "/api/reports/products/top?by=revenue&limit=10",
+            "/api/reports/products/top",
+            {"by": "revenue", "limit": 10},
+            lambda: live_product_top(limit=10),
+            ("sku", "name", "units_sold", "revenue", "orders_count", "revenue_rank", "units_rank"),
+        ),
+        ReportCase(
+            f"seed 002: /api/reports/products/{top_sku}/also-bought?limit=10",
+            f"/api/reports/products/{top_sku}/also-bought",
+            {"limit": 10},
+            lambda: live_also_bought(sku=top_sku, limit=10),
+            ("rank", "sku", "name", "orders_together"),
+        ),
+        ReportCase(
+            "/api/reports/revenue/monthly",
+            "/api/reports/revenue/monthly",
+            {},
+            live_revenue_monthly,
+            ("month", "orders_count", "completed_orders", "cancelled_orders", "revenue"),
+        ),
+        ReportCase(
+            f"seed 003: /api/reports/revenue/daily ({DAILY_DAYS} days)",
+            "/api/reports/revenue/daily",
+            {"from": first.isoformat(), "to": last.isoformat()},
+            lambda: live_revenue_daily(first=first, last=last),
+            ("day", "orders_count", "completed_orders", "revenue", "avg_order_value"),
+        ),
+    ]
+
+
+def _normal(value):
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _rows(answer, fields: tuple[str, ...]) -> list[tuple]:
+    rows = answer if isinstance(answer, list) else [answer]
+    return [tuple(_normal(row[name]) for name in fields) for row in rows]
+
+
+def _endpoint_answer(response):
+    body = json.loads(response.content, parse_float=Decimal)
+    return body.get("results", body)
+
+
+def reports_compare(
+    *, client, settings: MeasureSettings, log: Callable[[str], None] = print
+) -> list[ReportComparison]:
+    comparisons = []
+    for case in report_cases():
+        log(f"  reports: {case.label}")
+        from_view = measure(
+            lambda c=case: endpoint_get(client, c.path, c.params), settings=settings, explain=False
+        )
+        live = measure(case.live, settings=settings, explain=False)
+        same = None
+        if from_view.result is not None and live.result is not None:
+            expected = _rows(_endpoint_answer(from_view.result), case.fields)
+            same = expected == _rows(live.result, case.fields)
+        comparisons.append(ReportComparison(case.label, from_view, live, same))
+    return comparisons
