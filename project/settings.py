@@ -103,6 +103,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # a worker (project.middleware.StatementTimeoutMiddleware). Commands set their own.
 REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
 
+# Each materialized view refresh may take this long before it is cancelled (and logged failed).
+REFRESH_STATEMENT_TIMEOUT_MS = int(os.environ.get("REFRESH_STATEMENT_TIMEOUT_MS", "1800000"))
+
 # /healthz answers 503 when a report's sources changed and its last refresh is older than this.
 HEALTH_MAX_REPORT_AGE_MINUTES = int(os.environ.get("HEALTH_MAX_REPORT_AGE_MINUTES", "60"))
 

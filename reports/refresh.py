@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import psycopg2
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_pgviews.dependencies import reorder_by_dependencies
@@ -170,6 +171,11 @@ def _refresh_view(
     started = time.perf_counter()
     try:
         with transaction.atomic():
+            with connection.cursor() as cursor:  # this refresh's own limit, not the web's
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(settings.REFRESH_STATEMENT_TIMEOUT_MS)],
+                )
             view.refresh(concurrently=concurrently, strict=True)
             rows = _row_count(view)
             duration_ms = round((time.perf_counter() - started) * 1000)

@@ -226,3 +226,21 @@ def test_a_killed_refresh_leaves_the_old_contents_and_a_failed_log_row(orders_da
     assert "terminated" in failed.error or "terminating" in failed.error
     reports_refresh(only=["customer_stats"])
     assert len(view_contents("customer_stats")) == len(before) + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_over_its_own_statement_timeout_fails_cleanly_and_keeps_old_contents():
+    from django.test import override_settings
+
+    from reports.models import RefreshLog
+    from reports.refresh import reports_refresh
+
+    RefreshLog.objects.all().delete()
+    assert not reports_refresh().failed
+    with override_settings(REFRESH_STATEMENT_TIMEOUT_MS=1):
+        run = reports_refresh(only=["customer_stats"])
+    assert run.failed
+    assert "statement timeout" in run.failed[0].detail
+    failed = RefreshLog.objects.filter(view="customer_stats").order_by("-id").first()
+    assert failed.ok is False
+    assert reports_refresh().failed == []
