@@ -26,7 +26,14 @@ from bench.cancelled import (
 from bench.datasets import Dataset, dataset_prepare, tables_vacuum
 from bench.growth import GrowthRow, growth_measure_one
 from bench.measure import MeasureSettings
-from bench.reporting import RefreshCost, ReportComparison, refresh_measure, reports_compare
+from bench.reporting import (
+    ReadersDuringRefresh,
+    RefreshCost,
+    ReportComparison,
+    readers_during_refresh,
+    refresh_measure,
+    reports_compare,
+)
 from bench.support import ApiClient, machine
 from bench.writes import (
     NO_TRIGGER,
@@ -94,6 +101,7 @@ class BenchmarkResult:
     listing: ListingResult | None = None
     refresh: list[RefreshCost] | None = None
     reports: list[ReportComparison] | None = None
+    readers: ReadersDuringRefresh | None = None
     growth: list[GrowthRow] | None = None
     inserts: list[InsertCost] | None = None
     uploads: list[UploadRun] | None = None
@@ -136,6 +144,7 @@ def benchmark_run(
             log("reports")
             result.refresh = refresh_measure(repeat=options.refresh_repeat, log=log)
             result.reports = reports_compare(client=client, settings=settings, log=log)
+            result.readers = readers_during_refresh(client=client, log=log)
     if "growth" not in options.skip:
         log("growth")
         result.growth = []

@@ -183,3 +183,55 @@ def reports_compare(
             same = expected == _rows(live.result, case.fields)
         comparisons.append(ReportComparison(case.label, from_view, live, same))
     return comparisons
+
+
+@dataclass(frozen=True)
+class ReadersDuringRefresh:
+    refresh_s: float
+    requests: int
+    timing: Timing
+
+    @property
+    def max_s(self) -> float:
+        return max(self.timing.samples)
+
+
+def readers_during_refresh(*, client, log: Callable[[str], None] = print) -> ReadersDuringRefresh:
+    """Report endpoints read in a loop while another connection refreshes every view.
+
+    The refresh runs CONCURRENTLY in a thread with its own session; the readers (this thread)
+    record each request's latency until the refresh round ends.
+    """
+    import threading
+    import time
+
+    from django.db import connection
+
+    cases = report_cases()
+    finished = threading.Event()
+    outcome: dict = {}
+
+    def refresher() -> None:
+        started = time.perf_counter()
+        try:
+            outcome["run"] = _refresh_round(concurrently=True)
+        except Exception as error:  # reported by the caller
+            outcome["error"] = error
+        finally:
+            outcome["seconds"] = time.perf_counter() - started
+            connection.close()
+            finished.set()
+
+    log("  reports: readers during a CONCURRENTLY refresh of every view")
+    thread = threading.Thread(target=refresher)
+    samples: list[float] = []
+    thread.start()
+    while not finished.is_set():
+        for case in cases:
+            started = time.perf_counter()
+            endpoint_get(client, case.path, case.params)
+            samples.append(time.perf_counter() - started)
+    thread.join()
+    if "error" in outcome:
+        raise RefreshError(str(outcome["error"]))
+    return ReadersDuringRefresh(outcome["seconds"], len(samples), Timing(samples))
