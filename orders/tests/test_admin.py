@@ -48,3 +48,29 @@ def test_admin_requires_staff_login(client):
     response = client.get("/admin/orders/order/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_changelist_never_counts_the_whole_table(admin_client):
+    for n in range(3):
+        make_order(f"C-{n}", username=f"counted{n}")
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get("/admin/orders/order/").status_code == 200
+        assert admin_client.get("/admin/orders/order/?current_status__exact=Pending").status_code
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the paginator counts something"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_large_table_paginator_uses_the_estimate_when_unfiltered(monkeypatch):
+    from orders.admin import COUNT_CAP, LargeTablePaginator
+    from orders.models import Order
+
+    make_order("E-1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = 'orders_order'::regclass",
+            [5_000_000],
+        )
+    assert LargeTablePaginator(Order.objects.all(), 100).count == 5_000_000
+    assert LargeTablePaginator(Order.objects.filter(order_number="E-1"), 100).count == 1
+    assert COUNT_CAP < 5_000_000

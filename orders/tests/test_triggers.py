@@ -152,3 +152,52 @@ def test_trigger_is_statement_level():
         triggers = dict(cursor.fetchall())
     assert len(triggers) == 3
     assert set(triggers.values()) == {0}  # bit 0 set means FOR EACH ROW
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_older_status_in_flight_survives_a_concurrent_delete_of_the_newest():
+    """A inserts an older status and has not committed; B deletes the newest history row.
+
+    B's recompute must wait for A (the insert locked the order even though it moved nothing),
+    or it would settle on the status before A's row and leave the order wrong.
+    """
+    from django.db import transaction
+
+    order = make_order("RACE-1")
+    newest = order_status_add(order=order, status=Status.COMPLETE, created=at(10))
+    inserted, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def insert_older() -> None:
+        try:
+            with transaction.atomic():
+                OrderStatus.objects.create(order=order, status=Status.CANCELLED, created=at(5))
+                inserted.set()
+                release.wait(10)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def delete_newest() -> None:
+        try:
+            OrderStatus.objects.filter(pk=newest.pk).delete()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=insert_older)
+    writer.start()
+    assert inserted.wait(10)
+    deleter = threading.Thread(target=delete_newest)
+    deleter.start()
+    deleter.join(1.0)  # with the lock it waits here; without it, it is already done
+    release.set()
+    writer.join(10)
+    deleter.join(10)
+
+    assert errors == []
+    order.refresh_from_db()
+    assert (order.current_status, order.current_status_at) == (Status.CANCELLED, at(5))
+    assert current_status_audit().count == 0
