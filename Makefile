@@ -33,3 +33,16 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The load test (docs/LOAD.md): locust, headless, against gunicorn on loopback while
+# refresh_reports runs in a loop. Its own requirements stay out of requirements.txt.
+# Options through LOADTEST_ARGS, e.g. make loadtest LOADTEST_ARGS="--seconds 15 --no-doc".
+LOADTEST_ARGS ?=
+.PHONY: loadtest
+
+$(VENV)/loadtest-installed.txt: loadtest/requirements.txt $(VENV)/installed.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r loadtest/requirements.txt
+	cp loadtest/requirements.txt $@
+
+loadtest: $(VENV)/loadtest-installed.txt
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
