@@ -20,14 +20,11 @@ def setup_django() -> None:
 
 
 def use_bench_database() -> str:
-    """Create (or reuse) the benchmark database, migrate it, and point Django at it.
+    """Create (or reuse) the upload benchmark's database, migrate it, and point Django at it.
 
     Benchmarks never write into the database that `make run` serves.
     """
-    from django.db import connection
-
-    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+    return use_bench_database_named(BENCH_DATABASE)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -118,8 +115,8 @@ class GunicornServer:
 def use_bench_database_named(name: str) -> str:
     """Create (or reuse) the database `name`, migrate it, and point Django at it.
 
-    Unlike `use_bench_database`, it never serializes the database's contents (the test
-    runner's `serialize=True` would read every generated row into one string).
+    It never serializes the database's contents (the test runner's default `serialize=True`
+    would read every generated row into one string).
     """
     from django.db import connection
 
