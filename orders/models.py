@@ -16,6 +16,43 @@ class Status(models.TextChoices):
 
 STATUS_VALUES = [value for value, _ in Status.choices]
 
+# Change capture for the live reports (reports.live): every write statement appends the ids it
+# touched to a change log in reports_data, one INSERT per statement over its transition table.
+# A session that sets reports.capture = 'off' (generateorders, which first marks the reports
+# for a full rebuild) writes nothing there.
+CAPTURE_OFF = "IF current_setting('reports.capture', true) = 'off' THEN RETURN NULL; END IF;"
+REBUILD_AFTER_TRUNCATE = (
+    "UPDATE reports_data.refresh_state SET rebuild_required = true, "
+    "rebuild_reason = TG_TABLE_NAME || ' was truncated'; RETURN NULL;"
+)
+
+
+def capture_trigger(
+    name: str, operation: pgtrigger.Operation, *, log: str, ids: str, old: bool, new: bool
+) -> pgtrigger.Trigger:
+    """A statement-level trigger appending `ids` (a SELECT over old_rows/new_rows) to `log`."""
+    column = "order_id" if log == "order_change" else "customer_id"
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=operation,
+        level=pgtrigger.Statement,
+        referencing=pgtrigger.Referencing(
+            old="old_rows" if old else None, new="new_rows" if new else None
+        ),
+        func=f"{CAPTURE_OFF} INSERT INTO reports_data.{log} ({column}) {ids}; RETURN NULL;",
+    )
+
+
+def truncate_trigger(name: str) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        func=REBUILD_AFTER_TRUNCATE,
+    )
+
 
 class Customer(models.Model):
     username = models.CharField(max_length=50, unique=True)
@@ -23,6 +60,34 @@ class Customer(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(username=""), name="customer_username_not_empty"),
+        ]
+        triggers = [
+            capture_trigger(
+                "reports_capture_insert",
+                pgtrigger.Insert,
+                log="customer_change",
+                ids="SELECT id FROM new_rows",
+                old=False,
+                new=True,
+            ),
+            capture_trigger(
+                "reports_capture_update",
+                pgtrigger.Update,
+                log="customer_change",
+                ids="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+                "WHERE n.username IS DISTINCT FROM o.username",
+                old=True,
+                new=True,
+            ),
+            capture_trigger(
+                "reports_capture_delete",
+                pgtrigger.Delete,
+                log="customer_change",
+                ids="SELECT id FROM old_rows",
+                old=True,
+                new=False,
+            ),
+            truncate_trigger("reports_capture_truncate"),
         ]
 
     def __str__(self) -> str:
@@ -67,6 +132,37 @@ class Order(models.Model):
                 condition=Q(current_status__in=STATUS_VALUES) | Q(current_status__isnull=True),
                 name="order_current_status_valid",
             ),
+        ]
+        triggers = [
+            capture_trigger(
+                "reports_capture_insert",
+                pgtrigger.Insert,
+                log="order_change",
+                ids="SELECT id FROM new_rows",
+                old=False,
+                new=True,
+            ),
+            # Only what a report reads: a new status row that does not change the status (or
+            # current_status_at alone) costs the reports nothing.
+            capture_trigger(
+                "reports_capture_update",
+                pgtrigger.Update,
+                log="order_change",
+                ids="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+                "WHERE (n.customer_id, n.created_at, n.total_amount, n.current_status) "
+                "IS DISTINCT FROM (o.customer_id, o.created_at, o.total_amount, o.current_status)",
+                old=True,
+                new=True,
+            ),
+            capture_trigger(
+                "reports_capture_delete",
+                pgtrigger.Delete,
+                log="order_change",
+                ids="SELECT id FROM old_rows",
+                old=True,
+                new=False,
+            ),
+            truncate_trigger("reports_capture_truncate"),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +229,37 @@ class OrderItem(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:
+        indexes = [
+            # The live reports recompute a product's newest name through it (reports.live).
+            models.Index(fields=["sku", "-id"], name="orderitem_sku_newest_idx"),
+        ]
+        triggers = [
+            capture_trigger(
+                "reports_capture_insert",
+                pgtrigger.Insert,
+                log="order_change",
+                ids="SELECT DISTINCT order_id FROM new_rows",
+                old=False,
+                new=True,
+            ),
+            capture_trigger(
+                "reports_capture_update",
+                pgtrigger.Update,
+                log="order_change",
+                ids="SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows",
+                old=True,
+                new=True,
+            ),
+            capture_trigger(
+                "reports_capture_delete",
+                pgtrigger.Delete,
+                log="order_change",
+                ids="SELECT DISTINCT order_id FROM old_rows",
+                old=True,
+                new=False,
+            ),
+            truncate_trigger("reports_capture_truncate"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(sku=""), name="orderitem_sku_not_empty"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),

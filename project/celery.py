@@ -1,7 +1,7 @@
 """The Celery app: `celery -A project worker` runs tasks, `celery -A project beat` schedules them.
 
 Configuration is Django's settings under the CELERY_ prefix (project/settings.py), which read the
-environment: CELERY_BROKER_URL, REPORTS_REFRESH_MINUTES, REPORTS_DAILY_STATS_AT.
+environment: CELERY_BROKER_URL, REPORTS_REFRESH_MINUTES.
 """
 
 from __future__ import annotations

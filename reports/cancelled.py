@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 
 from orders.models import Order, Status
 from orders.selectors import order_list_cancelled
-from reports.selectors import STREAM_CHUNK_ROWS, report_as_of, status_count
+from reports.selectors import STREAM_CHUNK_ROWS, reports_as_of, status_count
 
 CANCELLED_MAX_OFFSET = 100_000
 
@@ -43,7 +43,7 @@ class CancelledCount:
 
 
 def cancelled_count() -> CancelledCount:
-    as_of = report_as_of(view="status_counts")
+    as_of = reports_as_of()
     return CancelledCount(count=status_count(status=Status.CANCELLED), as_of=as_of)
 
 

@@ -1,59 +1,82 @@
-"""The catalog of reports: for each view, how fresh it is and what its last refresh cost."""
+"""The catalog of reports and their freshness: one truth for the catalog, /healthz and BI.
+
+Freshness is `reports.freshness` (view_freshness.sql), the same view BI users read: the reports
+are stale when never built, when a full rebuild is due, or when a committed change has waited
+longer than `REPORTS_STALE_AFTER_SECONDS` to be applied.
+"""
 
 from __future__ import annotations
 
-import datetime
+from django.db import connection
+from psycopg2 import sql
 
-from django.utils import timezone
-
-from reports.models import RefreshLog
-from reports.refresh import source_watermark
+from reports.models import DATA_SCHEMA, SCHEMA, RefreshLog
+from reports.refresh import FULL, INCREMENTAL
 from reports.schema import report_view_classes
 
 
-def _latest_per_view(**filters) -> dict[str, RefreshLog]:
-    rows = (
-        RefreshLog.objects.filter(**filters).order_by("view", "-started_at", "-id").distinct("view")
+def reports_freshness() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT as_of, pending_changes, oldest_pending_at, lag, rebuild_required, "
+            "stale_after, stale FROM reports.freshness"
+        )
+        columns = [column.name for column in cursor.description]
+        row = dict(zip(columns, cursor.fetchone(), strict=True))
+    row["lag_seconds"] = round(row.pop("lag").total_seconds(), 3)
+    row["stale_after_seconds"] = row.pop("stale_after").total_seconds()
+    return row
+
+
+def _row_count(view) -> int:
+    # Count the stored table where there is one: the views compute ranks on read.
+    name = view.view_name()
+    table = sql.Identifier(DATA_SCHEMA, name) if view.stored else sql.Identifier(SCHEMA, name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(table))
+        return cursor.fetchone()[0]
+
+
+def _last_run(**filters) -> RefreshLog | None:
+    return (
+        RefreshLog.objects.filter(view__in=(INCREMENTAL, FULL), **filters)
+        .order_by("-started_at", "-id")
+        .first()
     )
-    return {row.view: row for row in rows}
 
 
-def report_catalog(*, stale_after: datetime.timedelta) -> list[dict]:
-    """Every report view with its as_of, row count and last refresh.
-
-    A view is stale when it never refreshed, or when its source tables changed since its last
-    successful refresh (the --if-changed watermark) and that refresh is older than
-    `stale_after`: its contents are behind by more than the refresh schedule allows.
-    """
-    now = timezone.now()
-    good = _latest_per_view(ok=True)
-    attempts = _latest_per_view()
-    entries = []
-    for view in report_view_classes():
-        name = view.view_name()
-        last_good, last_attempt = good.get(name), attempts.get(name)
-        changed = (
-            last_good is None
-            or last_good.watermark is None
-            or source_watermark(view) != last_good.watermark
-        )
-        entries.append(
+def report_catalog() -> dict:
+    """The freshness of the reports, their last refresh, and each report with its row count."""
+    freshness = reports_freshness()
+    last_good, last_attempt = _last_run(ok=True), _last_run()
+    return {
+        "freshness": freshness,
+        "last_refresh": None
+        if last_good is None
+        else {
+            "mode": last_good.view,
+            "finished_at": last_good.finished_at,
+            "duration_ms": last_good.duration_ms,
+            "orders_changed": last_good.rows,
+        },
+        "last_attempt": None
+        if last_attempt is None
+        else {
+            "mode": last_attempt.view,
+            "finished_at": last_attempt.finished_at,
+            "ok": last_attempt.ok,
+            "error": last_attempt.error,
+        },
+        "reports": [
             {
-                "name": name,
+                "name": view.view_name(),
                 "description": view._meta.db_table_comment,
-                "as_of": last_good.started_at if last_good else None,
-                "rows": last_good.rows if last_good else None,
-                "last_refresh_duration_ms": last_good.duration_ms if last_good else None,
-                "last_attempt": None
-                if last_attempt is None
-                else {
-                    "started_at": last_attempt.started_at,
-                    "ok": last_attempt.ok,
-                    "error": last_attempt.error,
-                },
-                "changed_since_refresh": changed,
-                "stale": last_good is None
-                or (changed and now - last_good.started_at > stale_after),
+                "as_of": freshness["as_of"],
+                "rows": _row_count(view),
+                "pending_changes": freshness["pending_changes"],
+                "lag_seconds": freshness["lag_seconds"],
+                "stale": freshness["stale"],
             }
-        )
-    return entries
+            for view in report_view_classes()
+        ],
+    }

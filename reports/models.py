@@ -1,11 +1,16 @@
-"""The reports: materialized views in the PostgreSQL schema `reports`, and their refresh log.
+"""The reports: views in the PostgreSQL schema `reports`, their definitions, and the refresh log.
 
-The views are django-pgviews-redux models: `migrate` creates each one (SQL in `reports/sql/`) with
-its unique index, and re-creates it when its SQL changes. pgviews-redux puts a view in another
-schema through an unquoted `db_table = "reports.<name>"`, which the Django ORM cannot query
-(Django 5.2 has no schema support and would quote it as one name), so these models are
-declarations: reads go through `reports.selectors` and its SQL files. `db_table_comment` and every
-`db_comment` become the views' COMMENTs after each sync (`reports.schema`).
+Each report is a plain view in `reports` over a table in the private schema `reports_data`, which
+`refresh_reports` keeps current incrementally (`reports.live`); ranks and averages are computed
+on read. Each report's definition is one SQL view over the orders in the private schema
+`reports_definition`: the specification, read by `refresh_reports --full` and `check_reports`.
+
+Both kinds are django-pgviews-redux models: `migrate` (re-)creates each view from its SQL in
+`reports/sql/`. pgviews-redux puts a view in another schema through an unquoted
+`db_table = "reports.<name>"`, which the Django ORM cannot query (Django 5.2 has no schema support
+and would quote it as one name), so these models are declarations: reads go through
+`reports.selectors` and its SQL files. `db_table_comment` and every `db_comment` become the
+views' COMMENTs after each sync (`reports.schema`).
 
 `RefreshLog` is an ordinary table; the ORM reaches it through the `'reports"."refresh_log'` form,
 which pgviews-redux does not understand but Django does.
@@ -19,11 +24,16 @@ from django_pgviews import view as pg
 from project.sqlfiles import read_sql
 
 SCHEMA = "reports"
+DEFINITION_SCHEMA = "reports_definition"
+DATA_SCHEMA = "reports_data"
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
-class ReportView(pg.ReadOnlyMaterializedView):
-    """A report: read-only, refreshed CONCURRENTLY through the unique `concurrent_index`."""
+class ReportView(pg.ReadOnlyView):
+    """A report: a view in schema `reports` over its stored table in `reports_data`."""
+
+    # Whether reports_data holds a table of the same name with one row per row of the report.
+    stored = True
 
     class Meta:
         abstract = True
@@ -35,7 +45,6 @@ class ReportView(pg.ReadOnlyMaterializedView):
 
 
 class CustomerStats(ReportView):
-    concurrent_index = "customer_id"
     sql = read_sql("reports", "view_customer_stats.sql")
 
     customer_id = models.BigIntegerField(primary_key=True, db_comment="orders_customer.id")
@@ -61,16 +70,11 @@ class CustomerStats(ReportView):
         db_table = f"{SCHEMA}.customer_stats"
         db_table_comment = (
             "One row per customer: order counts by current status and revenue from Complete "
-            "orders. Refreshed by refresh_reports; freshness in reports.refresh_log."
+            "orders. Kept current by refresh_reports; freshness in reports.freshness."
         )
-        indexes = [
-            models.Index(fields=["revenue_rank", "customer_id"], name="customer_stats_rank_idx"),
-            models.Index(fields=["username"], name="customer_stats_username_idx"),
-        ]
 
 
 class ProductSales(ReportView):
-    concurrent_index = "sku"
     sql = read_sql("reports", "view_product_sales.sql")
 
     sku = models.CharField(max_length=50, primary_key=True, db_comment="product SKU")
@@ -91,15 +95,14 @@ class ProductSales(ReportView):
 
 
 class AlsoBought(ReportView):
-    concurrent_index = "sku, other_sku"
-    dependencies = ["reports.ProductSales"]
+    stored = False  # the top 20 per sku of reports_data.also_bought_pair
     sql = read_sql("reports", "view_also_bought.sql")
 
     pk = models.CompositePrimaryKey("sku", "other_sku")
     sku = models.CharField(max_length=50, db_comment="the product bought")
     other_sku = models.CharField(max_length=50, db_comment="a product bought in the same order")
     other_name = models.CharField(
-        max_length=255, db_comment="name of other_sku (from product_sales; '' if not there yet)"
+        max_length=255, db_comment="name of other_sku (its newest order line)"
     )
     orders_together = models.BigIntegerField(
         db_comment="non-cancelled orders containing both products"
@@ -115,11 +118,9 @@ class AlsoBought(ReportView):
             "Customers who bought sku also bought other_sku: the top 20 per sku over orders "
             "that are not Cancelled."
         )
-        indexes = [models.Index(fields=["sku", "rank"], name="also_bought_sku_rank_idx")]
 
 
 class DailyOrderStats(ReportView):
-    concurrent_index = "day"
     sql = read_sql("reports", "view_daily_order_stats.sql")
 
     day = models.DateField(primary_key=True, db_comment="UTC day on which the orders were created")
@@ -138,8 +139,7 @@ class DailyOrderStats(ReportView):
 
 
 class MonthlyRevenue(ReportView):
-    concurrent_index = "month"
-    dependencies = ["reports.DailyOrderStats"]
+    stored = False  # rolled up from reports_data.daily_order_stats
     sql = read_sql("reports", "view_monthly_revenue.sql")
 
     month = models.DateField(primary_key=True, db_comment="first day of the UTC month")
@@ -161,7 +161,6 @@ class MonthlyRevenue(ReportView):
 
 
 class StatusCounts(ReportView):
-    concurrent_index = "status"
     sql = read_sql("reports", "view_status_counts.sql")
 
     status = models.CharField(
@@ -178,25 +177,135 @@ class StatusCounts(ReportView):
         )
 
 
+class Freshness(pg.ReadOnlyView):
+    """reports.freshness: how current the reports are, readable by BI users."""
+
+    sql = read_sql("reports", "view_freshness.sql")
+
+    as_of = models.DateTimeField(
+        primary_key=True,
+        db_comment="every write committed before this is in the reports; NULL: never built",
+    )
+    pending_changes = models.BigIntegerField(
+        db_comment="committed changes (orders and customers touched) not yet applied"
+    )
+    oldest_pending_at = models.DateTimeField(
+        null=True, db_comment="when the oldest change not yet applied was written"
+    )
+    lag = models.DurationField(db_comment="now - oldest_pending_at; 0 when nothing is pending")
+    rebuild_required = models.BooleanField(
+        db_comment="true when only refresh_reports --full can bring the reports up to date"
+    )
+    stale_after = models.DurationField(db_comment="the lag beyond which the reports are stale")
+    stale = models.BooleanField(
+        db_comment="never built, a rebuild is due, or the lag exceeds stale_after"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.freshness"
+        db_table_comment = (
+            "One row: how current every report in this schema is (they are applied together)."
+        )
+
+
+class Definition(pg.ReadOnlyView):
+    """A report's definition: one SQL view over the orders tables in `reports_definition`."""
+
+    class Meta:
+        abstract = True
+        managed = False
+
+
+class CustomerStatsDefinition(Definition):
+    sql = read_sql("reports", "definition_customer_stats.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.customer_stats"
+
+
+class ProductSalesDefinition(Definition):
+    sql = read_sql("reports", "definition_product_sales.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.product_sales"
+
+
+class AlsoBoughtPairDefinition(Definition):
+    sql = read_sql("reports", "definition_also_bought_pair.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.also_bought_pair"
+
+
+class AlsoBoughtDefinition(Definition):
+    dependencies = ["reports.AlsoBoughtPairDefinition", "reports.ProductSalesDefinition"]
+    sql = read_sql("reports", "definition_also_bought.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.also_bought"
+
+
+class DailyOrderStatsDefinition(Definition):
+    sql = read_sql("reports", "definition_daily_order_stats.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.daily_order_stats"
+
+
+class MonthlyRevenueDefinition(Definition):
+    dependencies = ["reports.DailyOrderStatsDefinition"]
+    sql = read_sql("reports", "definition_monthly_revenue.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.monthly_revenue"
+
+
+class StatusCountsDefinition(Definition):
+    sql = read_sql("reports", "definition_status_counts.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.status_counts"
+
+
+class OrderContributionDefinition(Definition):
+    sql = read_sql("reports", "definition_order_contribution.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.order_contribution"
+
+
 class RefreshLog(models.Model):
-    view = models.CharField(max_length=63, db_comment="materialized view name in schema reports")
-    started_at = models.DateTimeField(db_comment="when the refresh began; the data is as of then")
+    view = models.CharField(
+        max_length=63, db_comment="'incremental' (pending changes applied) or 'full' (rebuild)"
+    )
+    started_at = models.DateTimeField(db_comment="when the refresh began")
     finished_at = models.DateTimeField(
         null=True, blank=True, db_comment="NULL: the refresh never finished (process died)"
     )
     duration_ms = models.IntegerField(null=True, blank=True, db_comment="wall time of the refresh")
-    rows = models.BigIntegerField(null=True, blank=True, db_comment="rows in the view afterwards")
+    rows = models.BigIntegerField(
+        null=True, blank=True, db_comment="orders whose contribution changed (full: every order)"
+    )
     ok = models.BooleanField(default=False, db_comment="true once the refresh committed")
     error = models.TextField(blank=True, default="", db_comment="why it failed; empty when ok")
     watermark = models.BigIntegerField(
         null=True,
         blank=True,
-        db_comment="change counter of the source tables read before the refresh (--if-changed)",
+        db_comment="change log rows consumed (orders and customers touched)",
     )
 
     class Meta:
         db_table = f'{SCHEMA}"."refresh_log'
-        db_table_comment = "One row per refresh attempt of a reports view (refresh_reports)."
+        db_table_comment = "One row per refresh_reports run that had work, and per failure."
         indexes = [
             models.Index(fields=["view", "-started_at"], name="refresh_log_view_started_idx"),
         ]

@@ -15,7 +15,10 @@ INTEGER = {"type": "integer"}
 NULLABLE_INTEGER = {"type": ["integer", "null"]}
 STRING = {"type": "string"}
 NULLABLE_STRING = {"type": ["string", "null"]}
-AS_OF = {**NULLABLE_DATETIME, "description": "when the view last refreshed successfully"}
+AS_OF = {
+    **NULLABLE_DATETIME,
+    "description": "the commit point the report reflects: every write committed before it is in",
+}
 
 
 def _row(**columns) -> dict:
@@ -119,24 +122,45 @@ SCHEMAS = {
             "results": {"type": "array", "items": ref("CancelledOrder")},
         },
     },
+    "Freshness": _row(
+        as_of=AS_OF,
+        pending_changes={**INTEGER, "description": "committed changes not applied yet"},
+        oldest_pending_at=NULLABLE_DATETIME,
+        lag_seconds={**NUMBER, "description": "age of the oldest change not applied yet"},
+        rebuild_required={"type": "boolean"},
+        stale_after_seconds=NUMBER,
+        stale={
+            "type": "boolean",
+            "description": "never built, a rebuild due, or lag_seconds > stale_after_seconds",
+        },
+    ),
     "ReportCatalog": {
         "type": "object",
-        "required": ["refresh_every_minutes", "reports"],
+        "required": ["freshness", "last_refresh", "last_attempt", "reports"],
         "properties": {
-            "refresh_every_minutes": INTEGER,
+            "freshness": ref("Freshness"),
+            "last_refresh": {"type": ["object", "null"]},
+            "last_attempt": {"type": ["object", "null"]},
             "reports": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["name", "as_of", "rows", "stale", "endpoints"],
+                    "required": [
+                        "name",
+                        "as_of",
+                        "rows",
+                        "pending_changes",
+                        "lag_seconds",
+                        "stale",
+                        "endpoints",
+                    ],
                     "properties": {
                         "name": STRING,
                         "description": NULLABLE_STRING,
                         "as_of": AS_OF,
-                        "rows": NULLABLE_INTEGER,
-                        "last_refresh_duration_ms": NULLABLE_INTEGER,
-                        "last_attempt": {"type": ["object", "null"]},
-                        "changed_since_refresh": {"type": "boolean"},
+                        "rows": INTEGER,
+                        "pending_changes": INTEGER,
+                        "lag_seconds": NUMBER,
                         "stale": {"type": "boolean"},
                         "endpoints": {"type": "array", "items": STRING},
                     },
@@ -150,10 +174,7 @@ SCHEMAS = {
         "properties": {
             "status": {"enum": ["ok", "degraded"]},
             "database": {"enum": ["ok"]},
-            "reports": {
-                "type": "object",
-                "additionalProperties": _row(as_of=AS_OF, stale={"type": "boolean"}),
-            },
+            "reports": ref("Freshness"),
         },
     },
 }

@@ -1,155 +1,68 @@
-"""Refreshing the report views: in dependency order, CONCURRENTLY, one run at a time.
+"""Keeping the stored reports current: apply what changed, or rebuild from the definitions.
 
-- One run at a time: a session-level `pg_try_advisory_lock`; a second run returns at once.
-- CONCURRENTLY by default with pgviews-redux's `strict=True`, so a view without a unique index
-  fails instead of silently taking a blocking refresh; `concurrently=False` is explicit.
-- Each view refreshes in its own transaction, so a failure leaves that view's previous contents
-  in place. Its `refresh_log` row is committed before the refresh starts (as "did not finish")
-  and completed in the refresh's transaction, or afterwards with the error, on a new connection
-  if the old one died: even a killed process leaves a failed row behind.
-- `if_changed` skips a view whose source tables' change counter (`source_watermark.sql`, read
-  from pg_stat_all_tables) equals the one stored by its last successful refresh. The counter
-  is read before the refresh takes its snapshot: a write it misses is seen by the next run.
+Writers append the ids of what they touched to a change log (statement-level triggers on the
+orders tables, `orders.models.capture_trigger`). A run (`reports_refresh`) is one REPEATABLE
+READ transaction, so everything it reads is one snapshot:
+
+- **One at a time.** Its first statement locks the single `reports_data.refresh_state` row
+  (`FOR UPDATE NOWAIT`): a second run finds it taken and returns at once. The row lives in a
+  schema BI users cannot read, so no BI session can take the lock, and it is a transaction lock,
+  so it holds behind a transaction-mode pooler too.
+- **Incremental** (`live_apply.sql`): consumes the change log rows visible in the snapshot and
+  moves every report by the difference between what the touched orders contributed (as last
+  applied) and what they contribute now. The cost follows the number of touched orders.
+- **Full** (`full=True`, or when the state says a rebuild is due: never built, a TRUNCATE, or
+  `generateorders` writing without capture): every stored table is merged from its definition,
+  changing only rows that differ, so readers never wait and see the old rows until it commits.
+- **as_of** becomes the snapshot's time: every write committed before it is in the reports.
+- A failure rolls everything back (the last good contents stay), is recorded in
+  `reports.refresh_log` and returned; runs that applied something are logged too.
 """
 
 from __future__ import annotations
 
+import datetime
+import logging
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg2
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from django_pgviews.dependencies import reorder_by_dependencies
-from django_pgviews.exceptions import ConcurrentIndexNotDefinedError
-from psycopg2 import sql
 
 from project.sqlfiles import read_sql
-from reports.models import SCHEMA, RefreshLog, ReportView
-from reports.schema import report_view_by_name, report_view_classes
+from reports.models import RefreshLog
+from reports.stored import STORED_TABLES, stored_merge
 
-# Any fixed bigint shared by every refresh_reports run on the database.
-REFRESH_LOCK_KEY = 4_711_000_004
+logger = logging.getLogger(__name__)
 
-ERROR_UNKNOWN_VIEW = "Unknown report view(s): {names}. Choose from: {choices}."
-ERROR_DID_NOT_FINISH = "did not finish: the refreshing process or its connection died"
+INCREMENTAL, FULL = "incremental", "full"
+# NOWAIT found the row locked; or a run committed between this snapshot and the lock.
+LOCK_TAKEN = {"55P03", "40001"}
 ERROR_TEXT_LIMIT = 1000
-REASON_UNCHANGED = "unchanged since the last successful refresh"
-REASON_DEPENDENCY_FAILED = "not refreshed: it reads {names}, which did not refresh"
-REASON_CONNECTION_LOST = "not refreshed: the database connection was lost earlier in this run"
-
-REFRESHED, SKIPPED, FAILED, NOT_ATTEMPTED = "refreshed", "skipped", "failed", "not attempted"
-
-
-class UnknownViewError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class ViewOutcome:
-    view: str
-    status: str
-    rows: int | None = None
-    duration_ms: int | None = None
-    detail: str = ""
+LOG_KEEP = datetime.timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class RefreshRun:
     lock_acquired: bool
-    outcomes: tuple[ViewOutcome, ...] = ()
+    mode: str | None = None
+    as_of: datetime.datetime | None = None
+    orders_touched: int = 0
+    orders_changed: int = 0
+    customers_touched: int = 0
+    duration_ms: int = 0
+    error: str = ""
 
     @property
-    def failed(self) -> list[ViewOutcome]:
-        return [o for o in self.outcomes if o.status in (FAILED, NOT_ATTEMPTED)]
+    def failed(self) -> bool:
+        return bool(self.error)
 
     def as_dict(self) -> dict:
-        return {
-            "lock_acquired": self.lock_acquired,
-            "views": [o.__dict__ for o in self.outcomes],
-        }
-
-
-def _dependencies(view: type[ReportView]) -> list[type[ReportView]]:
-    return [apps.get_model(label) for label in view._dependencies]
-
-
-def report_views_to_refresh(*, only: Sequence[str] = ()) -> list[type[ReportView]]:
-    """The named views (all when none), what they read and what reads them, dependencies first."""
-    by_name = report_view_by_name()
-    unknown = sorted(set(only) - by_name.keys())
-    if unknown:
-        raise UnknownViewError(
-            ERROR_UNKNOWN_VIEW.format(names=", ".join(unknown), choices=", ".join(by_name))
-        )
-    selected = {by_name[name] for name in only} if only else set(by_name.values())
-    everything = report_view_classes()
-    while True:
-        grown = set(selected)
-        for view in everything:
-            if view in selected:
-                grown.update(_dependencies(view))
-            elif any(dependency in selected for dependency in _dependencies(view)):
-                grown.add(view)
-        if grown == selected:
-            break
-        selected = grown
-    return reorder_by_dependencies(selected)
-
-
-class _SessionLock:
-    """The advisory lock of this run, held as long as the session that took it lives."""
-
-    def __init__(self, acquired: bool) -> None:
-        self.acquired = acquired
-        self._session = connection.connection
-
-    @property
-    def held(self) -> bool:
-        return self.acquired and connection.connection is self._session
-
-
-@contextmanager
-def _refresh_lock() -> Iterator[_SessionLock]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REFRESH_LOCK_KEY])
-        lock = _SessionLock(cursor.fetchone()[0])
-    try:
-        yield lock
-    finally:
-        # A session that died took its lock with it; never unlock from a new session.
-        if lock.held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK_KEY])
-
-
-def source_watermark(view: type[ReportView]) -> int | None:
-    with connection.cursor() as cursor:
-        # Statistics are cached per transaction (stats_fetch_consistency): read them afresh.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(read_sql("reports", "source_watermark.sql"), {"view": view._meta.db_table})
-        return cursor.fetchone()[0]
-
-
-def _last_good_watermark(view: type[ReportView]) -> int | None:
-    return (
-        RefreshLog.objects.filter(view=view.view_name(), ok=True)
-        .order_by("-started_at", "-id")
-        .values_list("watermark", flat=True)
-        .first()
-    )
-
-
-def _row_count(view: type[ReportView]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(SCHEMA, view.view_name()))
-        )
-        return cursor.fetchone()[0]
+        return {**self.__dict__, "as_of": self.as_of.isoformat() if self.as_of else None}
 
 
 def _error_text(error: Exception) -> str:
@@ -157,81 +70,156 @@ def _error_text(error: Exception) -> str:
     return text[:ERROR_TEXT_LIMIT] or type(error).__name__
 
 
-def _connection_lost() -> bool:
-    return connection.connection is None or not connection.is_usable()
+def _lock_taken(error: DatabaseError) -> bool:
+    return getattr(error.__cause__, "pgcode", None) in LOCK_TAKEN
 
 
-def _refresh_view(
-    view: type[ReportView], *, concurrently: bool, watermark: int | None
-) -> ViewOutcome:
-    name = view.view_name()
-    log = RefreshLog.objects.create(
-        view=name, started_at=timezone.now(), ok=False, error=ERROR_DID_NOT_FINISH
+def _apply(cursor) -> tuple[int, int, int]:
+    cursor.execute(read_sql("reports", "live_apply.sql"))
+    return cursor.fetchone()
+
+
+def _rebuild(cursor) -> tuple[int, int, int]:
+    cursor.execute(read_sql("reports", "live_rebuild.sql"))
+    orders = cursor.rowcount
+    for stored in STORED_TABLES:
+        stored_merge(stored)
+    return orders, orders, 0
+
+
+@contextmanager
+def refresh_snapshot() -> Iterator[tuple | None]:
+    """A transaction holding the refresh lock, in one REPEATABLE READ snapshot.
+
+    Yields the snapshot's (statement_timestamp, rebuild_required), or None when another run
+    holds the lock. Inside a caller's transaction (tests) it shares that transaction.
+    """
+    own_transaction = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if own_transaction:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "SELECT statement_timestamp(), rebuild_required "
+                    "FROM reports_data.refresh_state FOR UPDATE NOWAIT"
+                )
+        except DatabaseError as error:
+            if not _lock_taken(error):
+                raise
+            yield None
+            return
+        state = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)",
+            [str(settings.REFRESH_STATEMENT_TIMEOUT_MS)],
+        )
+        yield state
+
+
+def _run(*, full: bool) -> RefreshRun | None:
+    """The run in its transaction; None when another run holds the lock."""
+    started = time.perf_counter()
+    with refresh_snapshot() as state, connection.cursor() as cursor:
+        if state is None:
+            return None
+        as_of, rebuild_required = state
+        mode = FULL if full or rebuild_required else INCREMENTAL
+        touched, changed, customers = (_rebuild if mode == FULL else _apply)(cursor)
+        cursor.execute(
+            "UPDATE reports_data.refresh_state "
+            "SET as_of = %s, rebuild_required = false, rebuild_reason = '', stale_after = %s",
+            [as_of, datetime.timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)],
+        )
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        if touched or customers or mode == FULL:
+            now = timezone.now()
+            RefreshLog.objects.create(
+                view=mode,
+                started_at=now - datetime.timedelta(milliseconds=duration_ms),
+                finished_at=now,
+                duration_ms=duration_ms,
+                rows=changed,
+                ok=True,
+                watermark=touched + customers,
+            )
+            RefreshLog.objects.filter(view=mode, started_at__lt=now - LOG_KEEP).delete()
+    return RefreshRun(
+        lock_acquired=True,
+        mode=mode,
+        as_of=as_of,
+        orders_touched=touched,
+        orders_changed=changed,
+        customers_touched=customers,
+        duration_ms=duration_ms,
     )
+
+
+def _record_failure(*, mode: str, started: float, error: Exception) -> RefreshRun:
+    message = _error_text(error)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    if connection.connection is None or not connection.is_usable():
+        connection.close()  # the next query opens a new session
+    try:
+        now = timezone.now()
+        RefreshLog.objects.create(
+            view=mode,
+            started_at=now - datetime.timedelta(milliseconds=duration_ms),
+            finished_at=now,
+            duration_ms=duration_ms,
+            ok=False,
+            error=message,
+        )
+    except DatabaseError:
+        logger.exception("could not record the failed refresh in reports.refresh_log")
+        connection.close()
+    return RefreshRun(lock_acquired=True, mode=mode, duration_ms=duration_ms, error=message)
+
+
+def reports_refresh(*, full: bool = False) -> RefreshRun:
+    """Bring the stored reports up to date once; see the module docstring."""
     started = time.perf_counter()
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:  # this refresh's own limit, not the web's
-                cursor.execute(
-                    "SELECT set_config('statement_timeout', %s, true)",
-                    [str(settings.REFRESH_STATEMENT_TIMEOUT_MS)],
-                )
-            view.refresh(concurrently=concurrently, strict=True)
-            rows = _row_count(view)
-            duration_ms = round((time.perf_counter() - started) * 1000)
-            RefreshLog.objects.filter(pk=log.pk).update(
-                ok=True,
-                error="",
-                finished_at=timezone.now(),
-                duration_ms=duration_ms,
-                rows=rows,
-                watermark=watermark,
-            )
-    # pgviews-redux refreshes through the raw psycopg2 cursor: its errors are not Django's.
-    except (DatabaseError, psycopg2.Error, ConcurrentIndexNotDefinedError) as error:
-        duration_ms = round((time.perf_counter() - started) * 1000)
-        message = _error_text(error)
-        if _connection_lost():
-            connection.close()  # the next query opens a new session
-        RefreshLog.objects.filter(pk=log.pk).update(
-            finished_at=timezone.now(), duration_ms=duration_ms, error=message
-        )
-        return ViewOutcome(name, FAILED, duration_ms=duration_ms, detail=message)
-    return ViewOutcome(name, REFRESHED, rows=rows, duration_ms=duration_ms)
+        run = _run(full=full)
+    except DatabaseError as error:
+        return _record_failure(mode=FULL if full else INCREMENTAL, started=started, error=error)
+    return run if run is not None else RefreshRun(lock_acquired=False)
 
 
-def reports_refresh(
-    *, only: Sequence[str] = (), if_changed: bool = False, concurrently: bool = True
-) -> RefreshRun:
-    """Refresh the report views; see the module docstring. Returns what happened to each."""
-    views = report_views_to_refresh(only=only)
-    with _refresh_lock() as lock:
-        if not lock.acquired:
-            return RefreshRun(lock_acquired=False)
-        outcomes: list[ViewOutcome] = []
-        refreshed: set[str] = set()
-        broken: set[str] = set()
-        for view in views:
-            name = view.view_name()
-            reads = {dependency.view_name() for dependency in _dependencies(view)}
-            if not lock.held:
-                # The session (and its lock) died: another run may have started since.
-                outcome = ViewOutcome(name, NOT_ATTEMPTED, detail=REASON_CONNECTION_LOST)
-            elif reads & broken:
-                names = ", ".join(sorted(reads & broken))
-                outcome = ViewOutcome(
-                    name, NOT_ATTEMPTED, detail=REASON_DEPENDENCY_FAILED.format(names=names)
-                )
-            else:
-                watermark = source_watermark(view)
-                unchanged = watermark is not None and watermark == _last_good_watermark(view)
-                if if_changed and unchanged and not reads & refreshed:
-                    outcome = ViewOutcome(name, SKIPPED, detail=REASON_UNCHANGED)
-                else:
-                    outcome = _refresh_view(view, concurrently=concurrently, watermark=watermark)
-            outcomes.append(outcome)
-            if outcome.status == REFRESHED:
-                refreshed.add(name)
-            elif outcome.status != SKIPPED:
-                broken.add(name)
-        return RefreshRun(lock_acquired=True, outcomes=tuple(outcomes))
+def reports_pending() -> bool:
+    """Whether a run has anything to do (a change not applied yet, or a rebuild due)."""
+    with connection.cursor() as cursor:
+        cursor.execute(read_sql("reports", "live_pending.sql"))
+        return cursor.fetchone()[0]
+
+
+def reports_follow(
+    *,
+    stop: threading.Event,
+    interval: float = 0.25,
+    heartbeat: float = 5.0,
+    on_run: Callable[[RefreshRun], None] = lambda run: None,
+) -> None:
+    """Apply changes as they commit until `stop` is set: a cheap poll every `interval` seconds.
+
+    With nothing pending a run still happens every `heartbeat` seconds, moving `as_of` forward.
+    After a failure (the database away, a statement timeout) it waits longer each time, up to
+    a minute, and goes on: the changes stay in the log until a run applies them.
+    """
+    last_run = 0.0
+    failures = 0
+    while not stop.is_set():
+        try:
+            due = time.monotonic() - last_run >= heartbeat or reports_pending()
+        except DatabaseError:
+            connection.close()
+            due = True  # the run records the failure and backs off
+        if due:
+            run = reports_refresh()
+            last_run = time.monotonic()
+            on_run(run)
+            failures = failures + 1 if run.failed else 0
+            if failures:
+                stop.wait(min(60.0, interval * 2**failures))
+                continue
+        stop.wait(interval)

@@ -1,8 +1,9 @@
-"""What a materialized view loses when pgviews-redux re-creates it: its COMMENTs and GRANTs.
+"""What a report view loses when pgviews-redux re-creates it: its COMMENTs and GRANTs.
 
-pgviews-redux drops (CASCADE) and re-creates a view whose SQL changed at every `migrate`; the
-new view has neither the comments a BI tool shows nor the reader's SELECT. This puts both back
-after each sync (`django_pgviews.signals.all_views_synced`, connected in `ReportsConfig.ready`).
+pgviews-redux re-creates a view whose SQL changed at `migrate` (dropping it first when its
+columns changed); the new view has neither the comments a BI tool shows nor the reader's SELECT.
+This puts both back after each sync (`django_pgviews.signals.all_views_synced`, connected in
+`ReportsConfig.ready`), for every view of schema `reports` (the reports and `freshness`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.apps import apps
 from django.db import connections
 from psycopg2 import sql
 
-from reports.models import SCHEMA, ReportView
+from reports.models import SCHEMA, Freshness, ReportView
 
 READER_ROLE = "reports_reader"
 
@@ -30,17 +31,17 @@ def report_view_by_name() -> dict[str, type[ReportView]]:
     return {view.view_name(): view for view in report_view_classes()}
 
 
-def _view_identifier(view: type[ReportView]) -> sql.Identifier:
-    return sql.Identifier(SCHEMA, view.view_name())
+def _view_identifier(view) -> sql.Identifier:
+    return sql.Identifier(SCHEMA, view._meta.db_table.split(".", 1)[1])
 
 
 def reports_views_document_and_grant(*, using: str = "default") -> None:
     """COMMENT ON every view and column from the models, and GRANT SELECT to the reader."""
     with connections[using].cursor() as cursor:
-        for view in report_view_classes():
+        for view in [*report_view_classes(), Freshness]:
             name = _view_identifier(view)
             cursor.execute(
-                sql.SQL("COMMENT ON MATERIALIZED VIEW {} IS %s").format(name),
+                sql.SQL("COMMENT ON VIEW {} IS %s").format(name),
                 [view._meta.db_table_comment],
             )
             for field in view._meta.concrete_fields:

@@ -1,6 +1,6 @@
 """Reads of the reports: each returns a `ReportQuery` that a view runs as JSON rows or streams.
 
-Read `report_as_of` before the rows: a refresh committing in between then makes the data newer
+Read `reports_as_of` before the rows: a refresh committing in between then makes the data newer
 than its stated as_of, never older.
 """
 
@@ -14,7 +14,6 @@ from django.db import connection, transaction
 from psycopg2 import sql
 
 from project.sqlfiles import read_sql
-from reports.models import RefreshLog
 
 STREAM_CHUNK_ROWS = 2000
 # A client that stops reading a CSV export must not hold its snapshot open for long.
@@ -29,14 +28,11 @@ class ReportQuery:
     params: dict = field(default_factory=dict)
 
 
-def report_as_of(*, view: str) -> datetime.datetime | None:
-    """When `view` last refreshed successfully: its data holds everything committed before."""
-    return (
-        RefreshLog.objects.filter(view=view, ok=True)
-        .order_by("-started_at", "-id")
-        .values_list("started_at", flat=True)
-        .first()
-    )
+def reports_as_of() -> datetime.datetime | None:
+    """The commit point the stored reports reflect: every write committed before it is in."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT as_of FROM reports_data.refresh_state")
+        return cursor.fetchone()[0]
 
 
 def report_rows(query: ReportQuery) -> list[dict]:

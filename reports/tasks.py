@@ -1,4 +1,4 @@
-"""Celery tasks: the scheduled refresh runs the same service as `refresh_reports`."""
+"""Celery tasks: the scheduled refresh runs the same incremental service as `refresh_reports`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from celery import shared_task
 
 from reports.refresh import reports_refresh
 
-ERROR_TASK_FAILED = "report views did not refresh: {details}"
+ERROR_TASK_FAILED = "the reports did not refresh: {error}"
 
 
 class ReportsRefreshError(Exception):
@@ -14,10 +14,9 @@ class ReportsRefreshError(Exception):
 
 
 @shared_task(name="reports.refresh")
-def reports_refresh_task(only: list[str] | None = None, if_changed: bool = False) -> dict:
-    """Refresh the report views; a run that finds another one in progress returns at once."""
-    run = reports_refresh(only=only or (), if_changed=if_changed)
+def reports_refresh_task(full: bool = False) -> dict:
+    """Apply pending changes (or rebuild); a run that finds another one in progress returns."""
+    run = reports_refresh(full=full)
     if run.failed:
-        details = "; ".join(f"{o.view} ({o.detail})" for o in run.failed)
-        raise ReportsRefreshError(ERROR_TASK_FAILED.format(details=details))
+        raise ReportsRefreshError(ERROR_TASK_FAILED.format(error=run.error))
     return run.as_dict()

@@ -1,6 +1,6 @@
 """JSON (and CSV) endpoints of the reports: parse the query, call one selector, format.
 
-Every answer read from a materialized view carries `as_of` (CSV: the X-Report-As-Of header).
+Every answer read from a stored report carries `as_of` (CSV: the X-Report-As-Of header).
 API keys bound to a customer read that customer's statistics only: the reports that span every
 customer (rankings, products, revenue, the cancelled list) answer them 403.
 """
@@ -11,7 +11,6 @@ import datetime
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -30,9 +29,9 @@ from reports.selectors import (
     product_also_bought,
     product_exists,
     product_top,
-    report_as_of,
     report_rows,
     report_stream,
+    reports_as_of,
     revenue_daily,
     revenue_daily_last_day,
     revenue_monthly,
@@ -44,7 +43,8 @@ ERROR_BOUND_KEY = (
 )
 ERROR_UNKNOWN_USER = "No customer is named {username!r}."
 ERROR_NO_STATS_YET = (
-    "{username!r} has no statistics yet; they appear after the next refresh of the reports."
+    "{username!r} has no statistics yet; they appear within seconds, once refresh_reports "
+    "applies the change (see /api/reports/ for the lag)."
 )
 ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
 
@@ -88,10 +88,10 @@ def _list_response(
 ):
     if csv:
         query = query_for(limit)
-        as_of = report_as_of(view=query.view)
+        as_of = reports_as_of()
         return csv_response(report_stream(query), filename=filename, as_of=as_of)
     query = query_for(None if limit is None else limit + 1)  # one more: is there a next page?
-    as_of = report_as_of(view=query.view)
+    as_of = reports_as_of()
     rows = report_rows(query)
     body = {"report": query.view, "as_of": as_of, **echo}
     if offset is not None:
@@ -110,7 +110,7 @@ def customer_stats_view(request: HttpRequest):
     bound = request.api_key.customer
     if bound is not None and bound.username != username:
         raise Problem(403, ERROR_OTHER_CUSTOMER)
-    as_of = report_as_of(view="customer_stats")
+    as_of = reports_as_of()
     stats = customer_stats_get(username=username)
     if stats is None:
         known = Customer.objects.filter(username=username).exists()
@@ -257,14 +257,10 @@ _PATH_TEMPLATES = {"reports-product-also-bought": {"sku": "{sku}"}}
 
 @api_view(methods=("GET",))
 def report_catalog_view(request: HttpRequest):
-    entries = report_catalog(
-        stale_after=datetime.timedelta(minutes=settings.REPORTS_STALE_AFTER_MINUTES)
-    )
-    for entry in entries:
+    catalog = report_catalog()
+    for entry in catalog["reports"]:
         entry["endpoints"] = [
             unquote(request.build_absolute_uri(reverse(name, kwargs=_PATH_TEMPLATES.get(name))))
             for name in REPORT_ENDPOINTS.get(entry["name"], [])
         ]
-    return json_response(
-        {"refresh_every_minutes": settings.REPORTS_REFRESH_MINUTES, "reports": entries}
-    )
+    return json_response(catalog)

@@ -15,7 +15,7 @@ from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
 from orders.tests.conftest import SEED_003_BODY, make_upload
 from project.openapi import openapi_document
-from reports.models import RefreshLog
+from reports.tests.conftest import live_reports_reset
 
 REPORT_LISTS = [
     "/api/reports/customers/ranking",
@@ -117,7 +117,7 @@ def test_every_documented_status_has_a_case():
 
 @pytest.fixture
 def keys(transactional_db) -> dict:
-    RefreshLog.objects.all().delete()  # lives outside the flushed schema: start unrefreshed
+    live_reports_reset()  # lives outside the flushed schema: start unrefreshed
     writer = api_key_create(name="writer", scope=ApiKeyScope.WRITE)
     return {
         "write": writer,

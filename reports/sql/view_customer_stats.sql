@@ -1,25 +1,15 @@
--- reports.customer_stats, declared by reports.models.CustomerStats (django-pgviews-redux).
--- migrate re-creates the view when this text changes. Revenue counts only orders whose current
--- status is Complete. Keep the last line SQL: pgviews-redux appends WITH DATA after it.
-SELECT per_customer.*,
-       dense_rank() OVER (ORDER BY per_customer.total_revenue DESC) AS revenue_rank
-FROM (
-    SELECT c.id AS customer_id,
-           c.username,
-           count(o.id) AS orders_count,
-           count(o.id) FILTER (WHERE o.current_status = 'Complete') AS completed_orders,
-           count(o.id) FILTER (WHERE o.current_status = 'Cancelled') AS cancelled_orders,
-           count(o.id) FILTER (WHERE o.current_status = 'Pending') AS pending_orders,
-           coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0)
-               ::numeric(16, 2) AS total_revenue,
-           round(
-               sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete')
-               / nullif(count(o.id) FILTER (WHERE o.current_status = 'Complete'), 0),
-               2
-           )::numeric(16, 2) AS avg_order_value,
-           min(o.created_at) AS first_order_at,
-           max(o.created_at) AS last_order_at
-    FROM orders_customer AS c
-    LEFT JOIN orders_order AS o ON o.customer_id = c.id
-    GROUP BY c.id, c.username
-) AS per_customer
+-- reports.customer_stats (reports.models.CustomerStats): the stored per-customer figures, with
+-- the average and the dense revenue rank computed on read.
+SELECT s.customer_id,
+       s.username,
+       s.orders_count,
+       s.completed_orders,
+       s.cancelled_orders,
+       s.pending_orders,
+       s.total_revenue,
+       round(s.total_revenue / nullif(s.completed_orders, 0), 2)::numeric(16, 2)
+           AS avg_order_value,
+       s.first_order_at,
+       s.last_order_at,
+       dense_rank() OVER (ORDER BY s.total_revenue DESC) AS revenue_rank
+FROM reports_data.customer_stats AS s

@@ -1,17 +1,8 @@
--- reports.daily_order_stats, declared by reports.models.DailyOrderStats (django-pgviews-redux).
--- migrate re-creates the view when this text changes. One row per UTC day on which orders were
--- created, with what those orders are now; revenue counts only the Complete ones.
--- Keep the last line SQL: pgviews-redux appends WITH DATA after it.
-SELECT (o.created_at AT TIME ZONE 'UTC')::date AS day,
-       count(*) AS orders_count,
-       count(*) FILTER (WHERE o.current_status = 'Complete') AS completed_orders,
-       count(*) FILTER (WHERE o.current_status = 'Cancelled') AS cancelled_orders,
-       coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0)
-           ::numeric(16, 2) AS revenue,
-       round(
-           sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete')
-           / nullif(count(*) FILTER (WHERE o.current_status = 'Complete'), 0),
-           2
-       )::numeric(16, 2) AS avg_order_value
-FROM orders_order AS o
-GROUP BY 1
+-- reports.daily_order_stats (reports.models.DailyOrderStats): stored per-day figures.
+SELECT d.day,
+       d.orders_count,
+       d.completed_orders,
+       d.cancelled_orders,
+       d.revenue,
+       round(d.revenue / nullif(d.completed_orders, 0), 2)::numeric(16, 2) AS avg_order_value
+FROM reports_data.daily_order_stats AS d

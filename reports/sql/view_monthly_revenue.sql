@@ -1,7 +1,5 @@
--- reports.monthly_revenue, declared by reports.models.MonthlyRevenue (django-pgviews-redux).
--- migrate re-creates the view when this text changes. Rolled up from daily_order_stats, so it is
--- refreshed after it; cumulative_revenue is the running total over the months.
--- Keep the last line SQL: pgviews-redux appends WITH DATA after it.
+-- reports.monthly_revenue (reports.models.MonthlyRevenue): rolled up on read from the stored
+-- days, so it is always exactly as fresh as daily_order_stats.
 SELECT per_month.*,
        sum(per_month.revenue) OVER (ORDER BY per_month.month)::numeric(18, 2)
            AS cumulative_revenue
@@ -11,6 +9,6 @@ FROM (
            sum(d.completed_orders)::bigint AS completed_orders,
            sum(d.cancelled_orders)::bigint AS cancelled_orders,
            sum(d.revenue)::numeric(16, 2) AS revenue
-    FROM reports.daily_order_stats AS d
+    FROM reports_data.daily_order_stats AS d
     GROUP BY 1
 ) AS per_month

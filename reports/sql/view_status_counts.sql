@@ -1,13 +1,3 @@
--- reports.status_counts, declared by reports.models.StatusCounts (django-pgviews-redux).
--- migrate re-creates the view when this text changes. Every status has a row, zero included;
--- orders without any history (no current status) are not counted.
--- Keep the last line SQL: pgviews-redux appends WITH DATA after it.
-SELECT status.status,
-       coalesce(counted.orders_count, 0) AS orders_count
-FROM (VALUES ('Pending'), ('Complete'), ('Cancelled')) AS status (status)
-LEFT JOIN (
-    SELECT current_status, count(*) AS orders_count
-    FROM orders_order
-    WHERE current_status IS NOT NULL
-    GROUP BY current_status
-) AS counted ON counted.current_status = status.status
+-- reports.status_counts (reports.models.StatusCounts): stored, all three statuses always there.
+SELECT s.status::varchar(20) AS status, s.orders_count
+FROM reports_data.status_counts AS s

@@ -23,11 +23,28 @@ END = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 EDGE_DAY = datetime.datetime(2025, 6, 15, 23, 30, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def empty_refresh_log(db):
-    # refresh_log lives outside the search_path, so Django's flush between transactional
-    # tests does not truncate it.
+def live_reports_reset() -> None:
+    """The reports as a new database has them: never built, nothing logged or stored.
+
+    refresh_log and reports_data live outside the search_path, so Django's flush between
+    transactional tests does not truncate them.
+    """
     RefreshLog.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE reports_data.order_change, reports_data.customer_change, "
+            "reports_data.order_applied, reports_data.customer_stats, "
+            "reports_data.product_sales, reports_data.also_bought_pair, "
+            "reports_data.daily_order_stats; "
+            "UPDATE reports_data.status_counts SET orders_count = 0; "
+            "UPDATE reports_data.refresh_state "
+            "SET as_of = NULL, rebuild_required = true, rebuild_reason = 'never built'"
+        )
+
+
+@pytest.fixture(autouse=True)
+def fresh_live_reports(db):
+    live_reports_reset()
 
 
 def make_edge_cases() -> None:

@@ -8,10 +8,9 @@ from django.test import Client
 
 from orders.models import Customer
 from reports.csv_export import AS_OF_HEADER
-from reports.models import RefreshLog
 from reports.params import ERROR_REQUIRED
 from reports.refresh import reports_refresh
-from reports.selectors import report_as_of
+from reports.selectors import reports_as_of
 from reports.tests.conftest import api_client, csv_rows
 from reports.tests.conftest import json_body as body
 from reports.views import (
@@ -64,7 +63,7 @@ def test_stats_answer_seed_003s_shape_with_as_of(refreshed, client_all):
     assert (stats["completed_orders"], stats["cancelled_orders"]) == (1, 1)
     assert stats["total_revenue"] == stats["avg_order_value"] == Decimal("30.00")
     assert '"total_revenue": 30.00' in response.content.decode()
-    assert stats["as_of"] == report_as_of(view="customer_stats").isoformat()
+    assert stats["as_of"] == reports_as_of().isoformat()
 
 
 def test_stats_of_a_customer_without_orders_have_no_average(refreshed, client_all):
@@ -199,19 +198,24 @@ def test_csv_without_a_limit_streams_every_row(refreshed, client_all):
 
 
 def test_the_catalog_lists_every_report_with_its_freshness(orders_data, client_all):
-    before = body(client_all.get("/api/reports/"))["reports"]
-    assert {entry["name"]: entry["stale"] for entry in before} == dict.fromkeys(
-        [entry["name"] for entry in before], True
-    )
-    reports_refresh()
+    before = body(client_all.get("/api/reports/"))
+    assert before["freshness"]["stale"] is True and before["freshness"]["as_of"] is None
+    assert {entry["stale"] for entry in before["reports"]} == {True}
+    run = reports_refresh()
     catalog = body(client_all.get("/api/reports/"))
+    assert catalog["freshness"]["as_of"] == run.as_of.isoformat()
+    assert catalog["freshness"]["pending_changes"] == 0
+    assert catalog["last_refresh"]["mode"] == "full"
+    assert catalog["last_attempt"]["ok"] is True
     assert len(catalog["reports"]) == 6
     for entry in catalog["reports"]:
-        log = RefreshLog.objects.get(view=entry["name"])
-        assert entry["as_of"] == log.started_at.isoformat()
-        assert (entry["rows"], entry["last_refresh_duration_ms"]) == (log.rows, log.duration_ms)
-        assert entry["stale"] is False and entry["last_attempt"]["ok"] is True
+        assert entry["as_of"] == run.as_of.isoformat()
+        assert entry["stale"] is False and entry["rows"] > 0
         assert entry["endpoints"] and entry["description"]
+    Customer.objects.create(username="pending")
+    pending = body(client_all.get("/api/reports/"))
+    assert pending["freshness"]["pending_changes"] == 1
+    assert pending["reports"][0]["pending_changes"] == 1
 
 
 def test_a_key_bound_to_a_customer_may_read_the_catalog():

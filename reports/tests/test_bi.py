@@ -10,7 +10,7 @@ import psycopg2.errors
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django_pgviews.management.operations.create_materialized import create_materialized_view
+from django_pgviews.management.operations.create import create_view
 from django_pgviews.models import ViewSyncer
 from psycopg2 import sql
 
@@ -27,6 +27,10 @@ PRIVATE_TABLES = [
     ("public", "orders_apikey"),
     ("public", "auth_user"),
     ("reports", "refresh_log"),
+    ("reports_data", "refresh_state"),
+    ("reports_data", "order_change"),
+    ("reports_data", "customer_stats"),
+    ("reports_definition", "customer_stats"),
 ]
 
 
@@ -104,8 +108,7 @@ def test_a_reader_is_refused_everything_else(bi_url, table):
         "UPDATE reports.refresh_log SET ok = false",
         "CREATE TABLE reports.scratch (id int)",
         "CREATE TABLE public.scratch (id int)",
-        "REFRESH MATERIALIZED VIEW reports.status_counts",
-        "DROP MATERIALIZED VIEW reports.status_counts",
+        "DROP VIEW reports.status_counts",
     ],
 )
 def test_a_reader_is_refused_any_write(bi_url, statement):
@@ -113,6 +116,16 @@ def test_a_reader_is_refused_any_write(bi_url, statement):
         query(bi_url, statement)
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         query(bi_url, statement, read_write=True)
+
+
+@pytest.mark.parametrize("read_write", [False, True])
+def test_a_reader_cannot_take_the_refresh_lock_or_move_the_state(bi_url, read_write):
+    for statement in (
+        "SELECT FROM reports_data.refresh_state FOR UPDATE",
+        "UPDATE reports_data.refresh_state SET as_of = now()",
+    ):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            query(bi_url, statement, read_write=read_write)
 
 
 def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
@@ -129,12 +142,13 @@ def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
         readable = sorted(row[0] for row in cursor.fetchall())
         cursor.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [READER_ROLE])
         assert cursor.fetchone() == (False,)
-    assert readable == sorted(f"reports.{view.view_name()}" for view in report_view_classes())
+    views = [f"reports.{view.view_name()}" for view in report_view_classes()]
+    assert readable == sorted([*views, "reports.freshness"])
 
 
 def test_grants_survive_refreshes_and_the_re_creation_of_views(orders_data, bi_url):
     reports_refresh()
-    reports_refresh(concurrently=False, only=["status_counts"])
+    reports_refresh(full=True)
     assert_reads_every_view(bi_url)
     # What migrate does to a view whose SQL changed: drop (CASCADE) and create again.
     ViewSyncer().run(
@@ -143,8 +157,8 @@ def test_grants_survive_refreshes_and_the_re_creation_of_views(orders_data, bi_u
     assert_reads_every_view(bi_url)
     # Even without the re-grant after the sync, the schema's default privileges apply.
     with connection.cursor() as cursor:
-        cursor.execute("DROP MATERIALIZED VIEW reports.status_counts")
-    create_materialized_view(connection, StatusCounts)
+        cursor.execute("DROP VIEW reports.status_counts")
+    create_view(connection, StatusCounts._meta.db_table, StatusCounts.get_sql())
     assert query(bi_url, "SELECT count(*) FROM reports.status_counts") == [(3,)]
     reports_views_document_and_grant()  # the comments, which only the sync puts back
 

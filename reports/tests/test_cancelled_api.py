@@ -18,7 +18,7 @@ from reports.cancelled import (
     cursor_encode,
 )
 from reports.cancelled_views import MAX_PAGE_SIZE
-from reports.selectors import report_as_of, status_count
+from reports.selectors import reports_as_of, status_count
 from reports.tests.conftest import csv_rows, json_body
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_the_count_comes_from_status_counts_not_from_a_count(cancelled, client_a
         page = body(client_all.get(URL))
     assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert page["count"] == status_count(status=Status.CANCELLED) == len(cancelled)
-    assert page["count_as_of"] == report_as_of(view="status_counts").isoformat()
+    assert page["count_as_of"] == reports_as_of().isoformat()
 
 
 def test_a_cancellation_shows_at_once(cancelled, client_all):

@@ -1,4 +1,4 @@
-"""The views as PostgreSQL sees them: schema, unique indexes, comments, columns."""
+"""The report views as PostgreSQL sees them: schema, comments, columns."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django_pgviews.models import ViewSyncer
 
-from reports.models import SCHEMA
+from reports.models import SCHEMA, Freshness
 from reports.schema import report_view_classes
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +19,16 @@ def catalog(statement: str, params=None) -> list[tuple]:
 
 
 def comments() -> dict[tuple[str, str], str | None]:
-    """(view, column or '') -> its COMMENT, for every materialized view in schema reports."""
+    """(view, column or '') -> its COMMENT, for every view in schema reports."""
     rows = catalog(
         "SELECT c.relname, '', obj_description(c.oid, 'pg_class') FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(schema)s "
-        "AND c.relkind = 'm' "
+        "AND c.relkind = 'v' "
         "UNION ALL "
         "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "WHERE n.nspname = %(schema)s AND c.relkind = 'm'",
+        "WHERE n.nspname = %(schema)s AND c.relkind = 'v'",
         {"schema": SCHEMA},
     )
     return {(view, column): comment for view, column, comment in rows}
@@ -36,10 +36,11 @@ def comments() -> dict[tuple[str, str], str | None]:
 
 def expected_comments() -> dict[tuple[str, str], str]:
     expected = {}
-    for view in report_view_classes():
-        expected[view.view_name(), ""] = view._meta.db_table_comment
+    for view in [*report_view_classes(), Freshness]:
+        name = view._meta.db_table.split(".", 1)[1]
+        expected[name, ""] = view._meta.db_table_comment
         for field in view._meta.concrete_fields:
-            expected[view.view_name(), field.column] = field.db_comment
+            expected[name, field.column] = field.db_comment
     return expected
 
 
@@ -53,22 +54,6 @@ def test_comments_come_back_after_migrate_re_creates_the_views():
         force=True, update=True, using="default", materialized_views_check_sql_changed=False
     )
     assert comments() == expected_comments()
-
-
-def test_each_view_has_a_unique_index_on_plain_columns_for_concurrent_refreshes():
-    rows = catalog(
-        "SELECT t.relname, array_agg(a.attname ORDER BY k.ord) FROM pg_index i "
-        "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
-        "WHERE n.nspname = %s AND t.relkind = 'm' AND i.indisunique "
-        "AND i.indpred IS NULL AND i.indexprs IS NULL GROUP BY i.indexrelid, t.relname",
-        [SCHEMA],
-    )
-    unique = {(view, tuple(columns)) for view, columns in rows}
-    for view in report_view_classes():
-        declared = tuple(column.strip() for column in view._concurrent_index.split(","))
-        assert (view.view_name(), declared) in unique
 
 
 def test_the_models_declare_the_views_columns():

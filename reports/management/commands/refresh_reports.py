@@ -1,71 +1,81 @@
 from __future__ import annotations
 
+import signal
+import threading
+
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.refresh import FAILED, REFRESHED, UnknownViewError, reports_refresh
+from reports.refresh import RefreshRun, reports_follow, reports_refresh
 
-MESSAGE_LOCKED = (
-    "Another refresh_reports run holds the lock (pg_try_advisory_lock); nothing refreshed."
-)
-MESSAGE_BLOCKING = "Blocking refresh (--no-concurrently): readers of each view wait for it."
+MESSAGE_LOCKED = "Another refresh_reports run holds the lock; nothing applied."
+MESSAGE_FOLLOWING = "Following the change log (every {interval} s); stop with Ctrl-C or SIGTERM."
+MESSAGE_STOPPED = "Stopped."
 ERROR_FAILED = (
-    "{count} report view(s) did not refresh: {details}. Their previous contents are still "
-    "served; see reports.refresh_log."
+    "The reports did not refresh: {error}. The last good contents are still served; "
+    "see reports.refresh_log."
 )
+
+
+def describe(run: RefreshRun) -> str:
+    if not run.lock_acquired:
+        return MESSAGE_LOCKED
+    if run.failed:
+        return f"{run.mode} refresh failed after {run.duration_ms:,} ms: {run.error}"
+    return (
+        f"{run.mode}: {run.orders_touched:,} orders touched, {run.orders_changed:,} changed, "
+        f"{run.customers_touched:,} customers; as of {run.as_of:%Y-%m-%d %H:%M:%S.%f %Z} "
+        f"in {run.duration_ms:,} ms"
+    )
 
 
 class Command(BaseCommand):
     help = (
-        "Refresh the reports' materialized views in dependency order, CONCURRENTLY; "
-        "one run at a time (a second run exits 0 without refreshing)."
+        "Bring the stored reports up to date: apply the changes committed since the last run "
+        "(or rebuild from the definitions when one is due), once, or with --follow until "
+        "stopped. One run at a time; readers are never blocked."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--only",
-            nargs="+",
-            action="extend",
-            default=[],
-            metavar="NAME",
-            help="refresh these views (plus what they read and what reads them)",
-        )
-        parser.add_argument(
-            "--if-changed",
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--full",
             action="store_true",
-            help="skip views whose source tables have not changed since their last refresh",
+            help="rebuild every stored report from its definition (readers keep reading)",
+        )
+        mode.add_argument(
+            "--follow",
+            action="store_true",
+            help="run until stopped, applying committed changes within about a second",
         )
         parser.add_argument(
-            "--no-concurrently",
-            dest="concurrently",
-            action="store_false",
-            help="plain REFRESH (blocks readers); needed once for a view created WITH NO DATA",
+            "--interval",
+            type=float,
+            default=0.25,
+            help="--follow: seconds between polls of the change log (default 0.25)",
         )
 
     def handle(self, *args, **options):
-        if not options["concurrently"]:
-            self.stdout.write(self.style.WARNING(MESSAGE_BLOCKING))
-        try:
-            run = reports_refresh(
-                only=options["only"],
-                if_changed=options["if_changed"],
-                concurrently=options["concurrently"],
-            )
-        except UnknownViewError as error:
-            raise CommandError(str(error)) from error
-        if not run.lock_acquired:
-            self.stdout.write(MESSAGE_LOCKED)
+        if options["follow"]:
+            self._follow(interval=options["interval"])
             return
-        for outcome in run.outcomes:
-            if outcome.status == REFRESHED:
-                line = f"{outcome.rows:,} rows in {outcome.duration_ms:,} ms"
-            else:
-                line = outcome.detail
-            style = self.style.ERROR if outcome.status == FAILED else str
-            self.stdout.write(style(f"  {outcome.view:<20} {outcome.status:<13} {line}"))
+        run = reports_refresh(full=options["full"])
         if run.failed:
-            details = "; ".join(f"{o.view} ({o.detail})" for o in run.failed)
-            raise CommandError(ERROR_FAILED.format(count=len(run.failed), details=details))
-        refreshed = sum(o.status == REFRESHED for o in run.outcomes)
-        self.stdout.write(
-            self.style.SUCCESS(f"Refreshed {refreshed} of {len(run.outcomes)} report views.")
-        )
+            raise CommandError(ERROR_FAILED.format(error=run.error))
+        self.stdout.write(describe(run))
+
+    def _follow(self, *, interval: float) -> None:
+        if interval <= 0:
+            raise CommandError("--interval must be a positive number of seconds.")
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        self.stdout.write(MESSAGE_FOLLOWING.format(interval=interval))
+
+        def report(run: RefreshRun) -> None:
+            if run.failed:
+                self.stderr.write(describe(run))
+            elif run.orders_touched or run.customers_touched or run.mode == "full":
+                self.stdout.write(describe(run))
+
+        reports_follow(stop=stop, interval=interval, on_run=report)
+        self.stdout.write(MESSAGE_STOPPED)

@@ -1,0 +1,25 @@
+-- Definition of reports.product_sales. Units and revenue count only orders whose current status
+-- is Complete; orders_count counts an order once even when it lists the sku on several lines;
+-- the name is the one on the sku's newest order line.
+WITH per_sku AS (
+    SELECT i.sku,
+           max(i.id) AS newest_item_id,
+           coalesce(sum(i.quantity) FILTER (WHERE o.current_status = 'Complete'), 0)::bigint
+               AS units_sold,
+           coalesce(sum(i.quantity * i.price) FILTER (WHERE o.current_status = 'Complete'), 0)
+               ::numeric(16, 2) AS revenue,
+           count(DISTINCT i.order_id) FILTER (WHERE o.current_status = 'Complete')
+               AS orders_count
+    FROM orders_orderitem AS i
+    JOIN orders_order AS o ON o.id = i.order_id
+    GROUP BY i.sku
+)
+SELECT per_sku.sku,
+       newest.name,
+       per_sku.units_sold,
+       per_sku.revenue,
+       per_sku.orders_count,
+       dense_rank() OVER (ORDER BY per_sku.revenue DESC) AS revenue_rank,
+       dense_rank() OVER (ORDER BY per_sku.units_sold DESC) AS units_rank
+FROM per_sku
+JOIN orders_orderitem AS newest ON newest.id = per_sku.newest_item_id

@@ -1,0 +1,237 @@
+-- Apply the pending changes to the stored reports: refresh_reports runs this in one REPEATABLE
+-- READ transaction that holds the refresh_state row lock, so every statement sees one snapshot.
+-- 1. Consume the change log: every row visible in the snapshot, i.e. every write committed
+--    before it. Rows committed later stay for the next run; a rolled-back write never shows.
+-- 2. Per touched order, the old contribution (order_applied) and the new one (read from the
+--    orders through their indexes); only orders whose contribution differs go on.
+-- 3. Sums and counts move by the difference (old out, new in); min/max-like fields (a
+--    customer's first and last order, a product's newest name) are recomputed for the touched
+--    keys only, through an index. Re-applying an order whose contribution is already applied
+--    changes nothing, so a change log row seen twice cannot count twice.
+-- Inside a caller's transaction (tests) the temporary tables of an earlier run are still there.
+DROP TABLE IF EXISTS live_order, live_customer_change, live_old, live_new, live_delta, live_day,
+    live_sku, live_pair, live_customer;
+CREATE TEMP TABLE live_order (order_id bigint PRIMARY KEY) ON COMMIT DROP;
+WITH consumed AS (DELETE FROM reports_data.order_change RETURNING order_id)
+INSERT INTO live_order SELECT DISTINCT order_id FROM consumed;
+
+CREATE TEMP TABLE live_customer_change (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
+WITH consumed AS (DELETE FROM reports_data.customer_change RETURNING customer_id)
+INSERT INTO live_customer_change SELECT DISTINCT customer_id FROM consumed;
+
+CREATE TEMP TABLE live_old ON COMMIT DROP AS
+SELECT applied.*
+FROM live_order AS touched
+JOIN reports_data.order_applied AS applied ON applied.order_id = touched.order_id;
+
+CREATE TEMP TABLE live_new ON COMMIT DROP AS
+SELECT o.id AS order_id,
+       o.customer_id,
+       o.created_at,
+       o.current_status::varchar(20) AS status,
+       o.total_amount,
+       coalesce(line.skus, '{}')::varchar(50)[] AS skus,
+       coalesce(line.units, '{}')::bigint[] AS units,
+       coalesce(line.revenue, '{}')::numeric[] AS revenue
+FROM live_order AS touched
+JOIN orders_order AS o ON o.id = touched.order_id
+LEFT JOIN LATERAL (
+    SELECT array_agg(per_sku.sku ORDER BY per_sku.sku) AS skus,
+           array_agg(per_sku.units ORDER BY per_sku.sku) AS units,
+           array_agg(per_sku.revenue ORDER BY per_sku.sku) AS revenue
+    FROM (
+        SELECT i.sku, sum(i.quantity)::bigint AS units, sum(i.quantity * i.price) AS revenue
+        FROM orders_orderitem AS i
+        WHERE i.order_id = o.id
+        GROUP BY i.sku
+    ) AS per_sku
+) AS line ON true;
+
+-- sign -1: a contribution to take out; +1: one to put in.
+CREATE TEMP TABLE live_delta ON COMMIT DROP AS
+SELECT -1 AS sign, old.*
+FROM live_old AS old
+WHERE NOT EXISTS (
+    SELECT FROM live_new AS new
+    WHERE new.order_id = old.order_id
+      AND (new.customer_id, new.created_at, new.status, new.total_amount, new.skus, new.units,
+           new.revenue)
+          IS NOT DISTINCT FROM
+          (old.customer_id, old.created_at, old.status, old.total_amount, old.skus, old.units,
+           old.revenue)
+)
+UNION ALL
+SELECT 1 AS sign, new.*
+FROM live_new AS new
+WHERE NOT EXISTS (
+    SELECT FROM live_old AS old
+    WHERE old.order_id = new.order_id
+      AND (new.customer_id, new.created_at, new.status, new.total_amount, new.skus, new.units,
+           new.revenue)
+          IS NOT DISTINCT FROM
+          (old.customer_id, old.created_at, old.status, old.total_amount, old.skus, old.units,
+           old.revenue)
+);
+
+UPDATE reports_data.status_counts AS stored
+SET orders_count = stored.orders_count + delta.orders_count
+FROM (
+    SELECT status, sum(sign) AS orders_count
+    FROM live_delta
+    WHERE status IS NOT NULL
+    GROUP BY status
+) AS delta
+WHERE stored.status = delta.status AND delta.orders_count <> 0;
+
+CREATE TEMP TABLE live_day ON COMMIT DROP AS
+SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+       sum(sign) AS orders_count,
+       coalesce(sum(sign) FILTER (WHERE status = 'Complete'), 0) AS completed_orders,
+       coalesce(sum(sign) FILTER (WHERE status = 'Cancelled'), 0) AS cancelled_orders,
+       coalesce(sum(sign * total_amount) FILTER (WHERE status = 'Complete'), 0) AS revenue
+FROM live_delta
+GROUP BY 1;
+
+INSERT INTO reports_data.daily_order_stats AS stored
+    (day, orders_count, completed_orders, cancelled_orders, revenue)
+SELECT day, orders_count, completed_orders, cancelled_orders, revenue
+FROM live_day
+ON CONFLICT (day) DO UPDATE
+SET orders_count = stored.orders_count + excluded.orders_count,
+    completed_orders = stored.completed_orders + excluded.completed_orders,
+    cancelled_orders = stored.cancelled_orders + excluded.cancelled_orders,
+    revenue = stored.revenue + excluded.revenue;
+
+DELETE FROM reports_data.daily_order_stats AS stored
+USING live_day
+WHERE stored.day = live_day.day AND stored.orders_count = 0;
+
+-- Products: every sku on a touched order, changed or not (an item's new name changes no sum).
+CREATE TEMP TABLE live_sku ON COMMIT DROP AS
+SELECT DISTINCT line.sku
+FROM (SELECT skus FROM live_old UNION ALL SELECT skus FROM live_new) AS touched,
+     unnest(touched.skus) AS line (sku);
+
+WITH delta AS (
+    SELECT line.sku,
+           sum(d.sign * line.units) AS units_sold,
+           sum(d.sign * line.revenue) AS revenue,
+           sum(d.sign) AS orders_count
+    FROM live_delta AS d,
+         unnest(d.skus, d.units, d.revenue) AS line (sku, units, revenue)
+    WHERE d.status = 'Complete'
+    GROUP BY line.sku
+),
+newest AS (
+    SELECT live_sku.sku, item.name
+    FROM live_sku
+    CROSS JOIN LATERAL (
+        SELECT i.name
+        FROM orders_orderitem AS i
+        WHERE i.sku = live_sku.sku
+        ORDER BY i.id DESC
+        LIMIT 1
+    ) AS item
+)
+INSERT INTO reports_data.product_sales AS stored (sku, name, units_sold, revenue, orders_count)
+SELECT newest.sku,
+       newest.name,
+       coalesce(delta.units_sold, 0),
+       coalesce(delta.revenue, 0),
+       coalesce(delta.orders_count, 0)
+FROM newest
+LEFT JOIN delta ON delta.sku = newest.sku
+ON CONFLICT (sku) DO UPDATE
+SET name = excluded.name,
+    units_sold = stored.units_sold + excluded.units_sold,
+    revenue = stored.revenue + excluded.revenue,
+    orders_count = stored.orders_count + excluded.orders_count;
+
+DELETE FROM reports_data.product_sales AS stored
+USING live_sku
+WHERE stored.sku = live_sku.sku
+  AND NOT EXISTS (SELECT FROM orders_orderitem AS i WHERE i.sku = live_sku.sku);
+
+CREATE TEMP TABLE live_pair ON COMMIT DROP AS
+SELECT a.sku, b.sku AS other_sku, sum(d.sign) AS orders_together
+FROM live_delta AS d,
+     unnest(d.skus) AS a (sku),
+     unnest(d.skus) AS b (sku)
+WHERE d.status IS DISTINCT FROM 'Cancelled' AND cardinality(d.skus) > 1 AND a.sku <> b.sku
+GROUP BY a.sku, b.sku
+HAVING sum(d.sign) <> 0;
+
+INSERT INTO reports_data.also_bought_pair AS stored (sku, other_sku, orders_together)
+SELECT sku, other_sku, orders_together
+FROM live_pair
+ON CONFLICT (sku, other_sku) DO UPDATE
+SET orders_together = stored.orders_together + excluded.orders_together;
+
+DELETE FROM reports_data.also_bought_pair AS stored
+USING live_pair
+WHERE stored.sku = live_pair.sku
+  AND stored.other_sku = live_pair.other_sku
+  AND stored.orders_together = 0;
+
+-- Customers: recomputed whole for every touched customer through orders_order's customer index.
+CREATE TEMP TABLE live_customer ON COMMIT DROP AS
+SELECT customer_id FROM live_delta
+UNION
+SELECT customer_id FROM live_customer_change;
+
+DELETE FROM reports_data.customer_stats AS stored
+USING live_customer
+WHERE stored.customer_id = live_customer.customer_id
+  AND NOT EXISTS (SELECT FROM orders_customer AS c WHERE c.id = live_customer.customer_id);
+
+INSERT INTO reports_data.customer_stats AS stored
+    (customer_id, username, orders_count, completed_orders, cancelled_orders, pending_orders,
+     total_revenue, first_order_at, last_order_at)
+SELECT c.id, c.username, per_customer.*
+FROM live_customer
+JOIN orders_customer AS c ON c.id = live_customer.customer_id
+CROSS JOIN LATERAL (
+    SELECT count(*),
+           count(*) FILTER (WHERE o.current_status = 'Complete'),
+           count(*) FILTER (WHERE o.current_status = 'Cancelled'),
+           count(*) FILTER (WHERE o.current_status = 'Pending'),
+           coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0),
+           min(o.created_at),
+           max(o.created_at)
+    FROM orders_order AS o
+    WHERE o.customer_id = c.id
+) AS per_customer
+ON CONFLICT (customer_id) DO UPDATE
+SET username = excluded.username,
+    orders_count = excluded.orders_count,
+    completed_orders = excluded.completed_orders,
+    cancelled_orders = excluded.cancelled_orders,
+    pending_orders = excluded.pending_orders,
+    total_revenue = excluded.total_revenue,
+    first_order_at = excluded.first_order_at,
+    last_order_at = excluded.last_order_at
+WHERE (stored.username, stored.orders_count, stored.completed_orders, stored.cancelled_orders,
+       stored.pending_orders, stored.total_revenue, stored.first_order_at, stored.last_order_at)
+      IS DISTINCT FROM
+      (excluded.username, excluded.orders_count, excluded.completed_orders,
+       excluded.cancelled_orders, excluded.pending_orders, excluded.total_revenue,
+       excluded.first_order_at, excluded.last_order_at);
+
+-- The new contributions become the applied ones.
+DELETE FROM reports_data.order_applied AS applied
+USING live_delta
+WHERE applied.order_id = live_delta.order_id AND live_delta.sign = -1;
+
+INSERT INTO reports_data.order_applied
+    (order_id, customer_id, created_at, status, total_amount, skus, units, revenue)
+SELECT order_id, customer_id, created_at, status, total_amount, skus, units, revenue
+FROM live_delta
+WHERE sign = 1;
+
+SELECT (SELECT count(*) FROM live_order) AS orders_touched,
+       (SELECT count(*) FROM live_delta WHERE sign = 1) + (
+           SELECT count(*) FROM live_delta AS gone
+           WHERE gone.sign = -1
+             AND NOT EXISTS (SELECT FROM live_new WHERE live_new.order_id = gone.order_id)
+       ) AS orders_changed,
+       (SELECT count(*) FROM live_customer) AS customers_touched;
