@@ -13,13 +13,12 @@ from reports.refresh import refresh_snapshot
 from reports.stored import (
     ALSO_BOUGHT_PAIR,
     ORDER_APPLIED,
+    RANK_TABLES,
     STORED_TABLES,
     report_differences,
     stored_differences,
     stored_merge,
 )
-
-ORDER_APPLIED_NAME = "order_applied"
 
 
 @dataclass
@@ -32,8 +31,8 @@ class CheckResult:
 
 def _all_differences() -> dict[str, list[tuple]]:
     differences = report_differences()
-    differences["also_bought_pair"] = stored_differences(ALSO_BOUGHT_PAIR)
-    differences[ORDER_APPLIED_NAME] = stored_differences(ORDER_APPLIED)
+    for stored in (*RANK_TABLES, ALSO_BOUGHT_PAIR, ORDER_APPLIED):
+        differences[stored.name] = stored_differences(stored)
     return differences
 
 

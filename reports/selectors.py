@@ -92,7 +92,9 @@ def product_top(*, by: str, limit: int | None) -> ReportQuery:
 
 def product_exists(*, sku: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT FROM reports.product_sales WHERE sku = %s)", [sku])
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM reports_data.product_sales WHERE sku = %s)", [sku]
+        )
         return cursor.fetchone()[0]
 
 

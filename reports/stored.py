@@ -28,6 +28,9 @@ class StoredTable:
     name: str
     key: tuple[str, ...]
     columns: tuple[str, ...]
+    # True: derived from other stored tables through the view reports_data.<name>_source,
+    # not from the orders through a definition.
+    source: bool = False
 
     @property
     def table(self) -> sql.Identifier:
@@ -35,30 +38,40 @@ class StoredTable:
 
     @property
     def definition(self) -> sql.Identifier:
+        if self.source:
+            return sql.Identifier(DATA_SCHEMA, f"{self.name}_source")
         return sql.Identifier(DEFINITION_SCHEMA, self.name)
 
 
-STORED_TABLES = (
-    StoredTable(
-        "customer_stats",
-        key=("customer_id",),
-        columns=(
-            "username",
-            "orders_count",
-            "completed_orders",
-            "cancelled_orders",
-            "pending_orders",
-            "total_revenue",
-            "first_order_at",
-            "last_order_at",
-        ),
+CUSTOMER_STATS = StoredTable(
+    "customer_stats",
+    key=("customer_id",),
+    columns=(
+        "username",
+        "orders_count",
+        "completed_orders",
+        "cancelled_orders",
+        "pending_orders",
+        "total_revenue",
+        "first_order_at",
+        "last_order_at",
     ),
+)
+# The rank structure, derived from the stored customer_stats (so merged after it).
+RANK_TABLES = (
+    StoredTable("revenue_level", key=("total_revenue",), columns=("customers",), source=True),
+    StoredTable("revenue_bucket", key=("bucket",), columns=("levels",), source=True),
+)
+ALSO_BOUGHT_PAIR = StoredTable(
+    "also_bought_pair", key=("sku", "other_sku"), columns=("orders_together",)
+)
+STORED_TABLES = (
+    CUSTOMER_STATS,
+    *RANK_TABLES,
     StoredTable(
         "product_sales", key=("sku",), columns=("name", "units_sold", "revenue", "orders_count")
     ),
-    ALSO_BOUGHT_PAIR := StoredTable(
-        "also_bought_pair", key=("sku", "other_sku"), columns=("orders_together",)
-    ),
+    ALSO_BOUGHT_PAIR,
     StoredTable(
         "daily_order_stats",
         key=("day",),

@@ -10,7 +10,7 @@
 --    changes nothing, so a change log row seen twice cannot count twice.
 -- Inside a caller's transaction (tests) the temporary tables of an earlier run are still there.
 DROP TABLE IF EXISTS live_order, live_customer_change, live_old, live_new, live_delta, live_day,
-    live_sku, live_pair, live_customer;
+    live_sku, live_pair, live_customer, live_revenue, live_level;
 CREATE TEMP TABLE live_order (order_id bigint PRIMARY KEY) ON COMMIT DROP;
 WITH consumed AS (DELETE FROM reports_data.order_change RETURNING order_id)
 INSERT INTO live_order SELECT DISTINCT order_id FROM consumed;
@@ -179,6 +179,12 @@ SELECT customer_id FROM live_delta
 UNION
 SELECT customer_id FROM live_customer_change;
 
+-- Their revenues before (-1) and after (+1), for the rank structure below.
+CREATE TEMP TABLE live_revenue ON COMMIT DROP AS
+SELECT stored.total_revenue, -1 AS sign
+FROM reports_data.customer_stats AS stored
+JOIN live_customer ON live_customer.customer_id = stored.customer_id;
+
 DELETE FROM reports_data.customer_stats AS stored
 USING live_customer
 WHERE stored.customer_id = live_customer.customer_id
@@ -216,6 +222,54 @@ WHERE (stored.username, stored.orders_count, stored.completed_orders, stored.can
       (excluded.username, excluded.orders_count, excluded.completed_orders,
        excluded.cancelled_orders, excluded.pending_orders, excluded.total_revenue,
        excluded.first_order_at, excluded.last_order_at);
+
+INSERT INTO live_revenue (total_revenue, sign)
+SELECT stored.total_revenue, 1
+FROM reports_data.customer_stats AS stored
+JOIN live_customer ON live_customer.customer_id = stored.customer_id;
+
+-- Revenue levels (distinct revenues with their customer count) and the levels per bucket.
+CREATE TEMP TABLE live_level ON COMMIT DROP AS
+SELECT moved.total_revenue,
+       moved.customers,
+       EXISTS (
+           SELECT FROM reports_data.revenue_level AS level
+           WHERE level.total_revenue = moved.total_revenue
+       ) AS existed
+FROM (
+    SELECT total_revenue, sum(sign) AS customers
+    FROM live_revenue
+    GROUP BY total_revenue
+    HAVING sum(sign) <> 0
+) AS moved;
+
+INSERT INTO reports_data.revenue_level AS level (total_revenue, customers)
+SELECT total_revenue, customers
+FROM live_level
+ON CONFLICT (total_revenue) DO UPDATE SET customers = level.customers + excluded.customers;
+
+DELETE FROM reports_data.revenue_level AS level
+USING live_level
+WHERE level.total_revenue = live_level.total_revenue AND level.customers = 0;
+
+WITH moved AS (
+    SELECT reports_data.revenue_bucket(live_level.total_revenue) AS bucket,
+           sum(
+               EXISTS (
+                   SELECT FROM reports_data.revenue_level AS level
+                   WHERE level.total_revenue = live_level.total_revenue
+               )::integer - live_level.existed::integer
+           ) AS levels
+    FROM live_level
+    GROUP BY 1
+)
+INSERT INTO reports_data.revenue_bucket AS stored (bucket, levels)
+SELECT bucket, levels
+FROM moved
+WHERE levels <> 0
+ON CONFLICT (bucket) DO UPDATE SET levels = stored.levels + excluded.levels;
+
+DELETE FROM reports_data.revenue_bucket WHERE levels = 0;
 
 -- The new contributions become the applied ones.
 DELETE FROM reports_data.order_applied AS applied

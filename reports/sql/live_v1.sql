@@ -62,6 +62,32 @@ CREATE INDEX customer_stats_revenue_idx
     ON reports_data.customer_stats (total_revenue DESC, customer_id);
 CREATE INDEX customer_stats_username_idx ON reports_data.customer_stats (username);
 
+-- A customer's dense revenue rank, on read, in bounded time: 1 + the distinct revenues above
+-- theirs = the levels of every higher bucket (one small sum) + the levels above it in its own
+-- bucket (a short range of revenue_level). Buckets are revenues cut to 3 significant digits
+-- (cents below 10), so at most 900 per decade; revenue_bucket() is monotonic and idempotent.
+CREATE FUNCTION reports_data.revenue_bucket(revenue numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN revenue < 10 THEN revenue
+            ELSE trunc(revenue, 3 - length(trunc(revenue)::text)) END;
+
+CREATE TABLE reports_data.revenue_level (
+    total_revenue numeric(16, 2) PRIMARY KEY,
+    customers bigint NOT NULL
+);
+CREATE TABLE reports_data.revenue_bucket (
+    bucket numeric PRIMARY KEY,
+    levels bigint NOT NULL
+);
+CREATE VIEW reports_data.revenue_level_source AS
+SELECT total_revenue, count(*) AS customers
+FROM reports_data.customer_stats
+GROUP BY total_revenue;
+CREATE VIEW reports_data.revenue_bucket_source AS
+SELECT reports_data.revenue_bucket(total_revenue) AS bucket, count(*) AS levels
+FROM reports_data.revenue_level_source
+GROUP BY 1;
+
 CREATE TABLE reports_data.product_sales (
     sku varchar(50) PRIMARY KEY,
     name varchar(255) NOT NULL,

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench.cancelled import EndpointError
 from bench.datasets import DatasetError
+from bench.live import LiveError
 from bench.performance import SECTIONS, BenchmarkOptions, benchmark_run
 from bench.report_format import report_markdown
 from bench.reporting import RefreshError
@@ -34,7 +35,8 @@ def _sizes(value: str) -> tuple[int, ...]:
 
 class Command(BaseCommand):
     help = (
-        "Measure the cancelled list, the write cost of the triggers, the reports and growth on "
+        "Measure the cancelled list, the write cost of the triggers, the reports (full and live "
+        "incremental refresh, change capture, freshness) and growth on "
         "generated datasets (bench_orders_<size>, generated once and reused); print the tables "
         "and write them as Markdown to --out."
     )
@@ -53,6 +55,30 @@ class Command(BaseCommand):
         add("--upload-batches", type=int, default=DEFAULTS.upload_batches)
         add("--upload-orders", type=int, default=DEFAULTS.upload_orders, help="orders a batch")
         add("--naive-batches", type=int, default=DEFAULTS.naive_batches)
+        add(
+            "--live-changes",
+            type=int,
+            default=DEFAULTS.live_changes,
+            help="live: orders changed before each incremental refresh",
+        )
+        add("--live-rounds", type=int, default=DEFAULTS.live_rounds, help="live: timed rounds")
+        add(
+            "--lag-changes",
+            type=int,
+            default=DEFAULTS.lag_changes,
+            help="live: commits whose freshness lag is measured",
+        )
+        add(
+            "--lag-spacing",
+            type=float,
+            default=DEFAULTS.lag_spacing_s,
+            help="live: seconds between those commits",
+        )
+        add(
+            "--skip-live-check",
+            action="store_true",
+            help="live: leave out check_reports at the end (it costs about a full refresh)",
+        )
         add(
             "--growth",
             type=_sizes,
@@ -74,6 +100,9 @@ class Command(BaseCommand):
             "refresh_repeat",
             "upload_orders",
             "naive_batches",
+            "live_changes",
+            "live_rounds",
+            "lag_changes",
         ):
             if options[name] < 1:
                 raise CommandError(
@@ -83,6 +112,8 @@ class Command(BaseCommand):
             raise CommandError("--upload-batches must be at least 2 (the first is a warm-up).")
         if options["timeout"] <= 0:
             raise CommandError("--timeout must be positive.")
+        if options["lag_spacing"] < 0:
+            raise CommandError("--lag-spacing must not be negative.")
         if settings.DEBUG:
             self.stderr.write("DJANGO_DEBUG is on: Django logs every query, timings will suffer.")
         # Noise of the setup, not of the measurements: view syncing at migrate, no staticfiles.
@@ -101,6 +132,11 @@ class Command(BaseCommand):
             upload_batches=options["upload_batches"],
             upload_orders=options["upload_orders"],
             naive_batches=options["naive_batches"],
+            live_changes=options["live_changes"],
+            live_rounds=options["live_rounds"],
+            lag_changes=options["lag_changes"],
+            lag_spacing_s=options["lag_spacing"],
+            live_check=not options["skip_live_check"],
             growth=options["growth"],
             skip=frozenset(s for s in SECTIONS if options[f"skip_{s}"]),
             rebuild=options["rebuild"],
@@ -110,7 +146,7 @@ class Command(BaseCommand):
             result = benchmark_run(
                 benchmark, command=command or "python manage.py benchmark", log=self.stderr.write
             )
-        except (DatasetError, RefreshError, EndpointError) as error:
+        except (DatasetError, RefreshError, EndpointError, LiveError) as error:
             raise CommandError(str(error)) from error
         markdown = report_markdown(result)
         self.stdout.write(markdown)
