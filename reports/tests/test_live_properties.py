@@ -1,0 +1,175 @@
+"""Property: after any sequence of writes, every incremental refresh leaves each stored report
+equal to its definition, row for row (reports.consistency compares them).
+
+Hypothesis drives a state machine over a small shop: uploads (new, changed and unchanged
+orders) through the API, status events in and out of order, refunds, item replacements, edits
+and deletes of history rows, orders moved between customers, customers with no orders, and now
+and then a full rebuild. Each example runs in a savepoint that is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+
+from orders.api_keys import api_key_create
+from orders.models import Customer, Order, OrderItem, OrderStatus, Status
+from reports.consistency import reports_check
+from reports.refresh import reports_refresh
+from reports.tests.conftest import api_client, live_reports_reset
+
+START = datetime.datetime(2025, 1, 30, 22, tzinfo=datetime.UTC)  # days and months cross
+USERS = ("ann", "bob", "cy")
+SKUS = ("A", "B", "C", "D")
+UPLOAD_STATUSES = ("pending", "paid", "delivered", "failed", "refunded")
+
+moments = st.integers(min_value=0, max_value=96).map(lambda h: START + datetime.timedelta(hours=h))
+money = st.integers(min_value=0, max_value=50_000).map(lambda cents: Decimal(cents) / 100)
+items = st.lists(
+    st.tuples(st.sampled_from(SKUS), st.integers(1, 3), st.integers(0, 2_000)),
+    min_size=0,
+    max_size=4,
+)
+
+
+def differences() -> dict:
+    return {name: keys for name, keys in reports_check().differences.items() if keys}
+
+
+class LiveReports(RuleBasedStateMachine):
+    @initialize()
+    def start(self):
+        self.savepoint = transaction.savepoint()
+        live_reports_reset()
+        key = api_key_create(name="property-writer", scope="write")
+        self.client = api_client()
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        self.numbers: list[str] = []
+        assert not reports_refresh().failed  # the first run builds the (empty) reports
+
+    def teardown(self):
+        if hasattr(self, "savepoint"):
+            try:
+                self.refresh(full=False)  # whatever the last steps wrote
+            finally:
+                transaction.savepoint_rollback(self.savepoint)
+
+    def _order(self, index: int) -> Order | None:
+        if not self.numbers:
+            return None
+        return Order.objects.filter(order_number=self.numbers[index % len(self.numbers)]).first()
+
+    @rule(
+        user=st.sampled_from(USERS),
+        number=st.integers(0, 7),
+        created=moments,
+        status=st.sampled_from(UPLOAD_STATUSES),
+        lines=items.filter(bool),
+        status_later=st.integers(0, 30),
+    )
+    def upload(self, user, number, created, status, lines, status_later):
+        order = {
+            "order_number": f"N-{number}",
+            "created_at": created.isoformat(),
+            "total_amount": float(sum(Decimal(price) / 100 * qty for _, qty, price in lines)),
+            "status": status,
+            "status_at": (created + datetime.timedelta(hours=status_later)).isoformat(),
+            "items": [
+                {"sku": sku, "name": f"{sku} {price}", "quantity": qty, "price": price / 100}
+                for sku, qty, price in lines
+            ],
+        }
+        response = self.client.post(
+            "/api/orders/upload",
+            {"user": user, "orders": [order]},
+            content_type="application/json",
+            **self.auth,
+        )
+        # 409: the number belongs to another customer; nothing was written.
+        assert response.status_code in (200, 201, 409), response.content
+        if response.status_code != 409 and order["order_number"] not in self.numbers:
+            self.numbers.append(order["order_number"])
+
+    @rule(index=st.integers(0, 7), status=st.sampled_from(Status.values), at=moments)
+    def status_event(self, index, status, at):
+        order = self._order(index)
+        if order is not None:  # any time: late and out-of-order events included
+            OrderStatus.objects.create(order=order, status=status, created=at)
+
+    @rule(index=st.integers(0, 7))
+    def refund(self, index):
+        order = self._order(index)
+        if order is not None:
+            order.refresh_from_db()
+            later = (order.current_status_at or START) + datetime.timedelta(minutes=1)
+            OrderStatus.objects.create(order=order, status=Status.CANCELLED, created=later)
+
+    @rule(index=st.integers(0, 7), lines=items)
+    def replace_items(self, index, lines):
+        order = self._order(index)
+        if order is not None:
+            OrderItem.objects.filter(order=order).delete()
+            OrderItem.objects.bulk_create(
+                OrderItem(order=order, sku=sku, name=f"{sku} new", quantity=qty, price=price)
+                for sku, qty, price in lines
+            )
+
+    @rule(index=st.integers(0, 7), status=st.sampled_from(Status.values), at=moments)
+    def edit_history_row(self, index, status, at):
+        order = self._order(index)
+        if order is not None and (row := order.statuses.order_by("?").first()):
+            OrderStatus.objects.filter(pk=row.pk).update(status=status, created=at)
+
+    @rule(index=st.integers(0, 7))
+    def delete_latest_history_row(self, index):
+        order = self._order(index)
+        if order is not None and (row := order.statuses.order_by("-created", "-id").first()):
+            row.delete()  # the order moves back to its previous status (or none)
+
+    @rule(index=st.integers(0, 7), user=st.sampled_from((*USERS, "dee")), at=moments, total=money)
+    def edit_order(self, index, user, at, total):
+        order = self._order(index)
+        if order is not None:
+            customer, _ = Customer.objects.get_or_create(username=user)
+            Order.objects.filter(pk=order.pk).update(
+                customer=customer, created_at=at, total_amount=total
+            )
+
+    @rule(index=st.integers(0, 7))
+    def delete_order(self, index):
+        order = self._order(index)
+        if order is not None:
+            order.delete()
+            self.numbers.remove(order.order_number)
+
+    @rule(name=st.sampled_from(("eve", "fay")))
+    def customer_without_orders(self, name):
+        Customer.objects.get_or_create(username=name)
+
+    @rule(name=st.sampled_from(("eve", "fay")), new=st.sampled_from(("gus", "hal")))
+    def rename_customer(self, name, new):
+        if not Customer.objects.filter(username=new).exists():
+            Customer.objects.filter(username=name).update(username=new)
+
+    @rule(full=st.sampled_from((False, False, False, True)))
+    def refresh(self, full):
+        """Several writes may wait for one refresh: their deltas are applied together."""
+        assert not reports_refresh(full=full).failed
+        assert differences() == {}
+
+
+@pytest.mark.django_db
+def test_incremental_reports_always_equal_their_definitions():
+    LiveReports.TestCase.settings = settings(
+        max_examples=25,
+        stateful_step_count=15,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    LiveReports.TestCase().runTest()
