@@ -18,12 +18,15 @@ $(VENV)/installed.txt: requirements.txt
 
 install: $(VENV)/installed.txt
 
+# The refresher (refresh_reports --follow) runs beside gunicorn and stops with it.
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
-	$(PY) manage.py refresh_reports --if-changed
+	$(PY) manage.py refresh_reports
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py refresh_reports --follow & follower=$$!; \
+	trap 'kill $$follower 2>/dev/null; wait $$follower' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 test: install
