@@ -44,14 +44,26 @@ def capture_trigger(
     )
 
 
-def truncate_trigger(name: str) -> pgtrigger.Trigger:
-    return pgtrigger.Trigger(
-        name=name,
-        when=pgtrigger.After,
-        operation=pgtrigger.Truncate,
-        level=pgtrigger.Statement,
-        func=REBUILD_AFTER_TRUNCATE,
-    )
+def capture_triggers(*, log: str, inserted: str, updated: str, deleted: str) -> list:
+    """The four triggers of one table: the ids each write statement touched, and TRUNCATE."""
+    return [
+        capture_trigger(
+            "reports_capture_insert", pgtrigger.Insert, log=log, ids=inserted, old=False, new=True
+        ),
+        capture_trigger(
+            "reports_capture_update", pgtrigger.Update, log=log, ids=updated, old=True, new=True
+        ),
+        capture_trigger(
+            "reports_capture_delete", pgtrigger.Delete, log=log, ids=deleted, old=True, new=False
+        ),
+        pgtrigger.Trigger(
+            name="reports_capture_truncate",
+            when=pgtrigger.After,
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            func=REBUILD_AFTER_TRUNCATE,
+        ),
+    ]
 
 
 class Customer(models.Model):
@@ -61,34 +73,13 @@ class Customer(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(username=""), name="customer_username_not_empty"),
         ]
-        triggers = [
-            capture_trigger(
-                "reports_capture_insert",
-                pgtrigger.Insert,
-                log="customer_change",
-                ids="SELECT id FROM new_rows",
-                old=False,
-                new=True,
-            ),
-            capture_trigger(
-                "reports_capture_update",
-                pgtrigger.Update,
-                log="customer_change",
-                ids="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-                "WHERE n.username IS DISTINCT FROM o.username",
-                old=True,
-                new=True,
-            ),
-            capture_trigger(
-                "reports_capture_delete",
-                pgtrigger.Delete,
-                log="customer_change",
-                ids="SELECT id FROM old_rows",
-                old=True,
-                new=False,
-            ),
-            truncate_trigger("reports_capture_truncate"),
-        ]
+        triggers = capture_triggers(
+            log="customer_change",
+            inserted="SELECT id FROM new_rows",
+            updated="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+            "WHERE n.username IS DISTINCT FROM o.username",
+            deleted="SELECT id FROM old_rows",
+        )
 
     def __str__(self) -> str:
         return self.username
@@ -133,37 +124,16 @@ class Order(models.Model):
                 name="order_current_status_valid",
             ),
         ]
-        triggers = [
-            capture_trigger(
-                "reports_capture_insert",
-                pgtrigger.Insert,
-                log="order_change",
-                ids="SELECT id FROM new_rows",
-                old=False,
-                new=True,
-            ),
-            # Only what a report reads: a new status row that does not change the status (or
-            # current_status_at alone) costs the reports nothing.
-            capture_trigger(
-                "reports_capture_update",
-                pgtrigger.Update,
-                log="order_change",
-                ids="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-                "WHERE (n.customer_id, n.created_at, n.total_amount, n.current_status) "
-                "IS DISTINCT FROM (o.customer_id, o.created_at, o.total_amount, o.current_status)",
-                old=True,
-                new=True,
-            ),
-            capture_trigger(
-                "reports_capture_delete",
-                pgtrigger.Delete,
-                log="order_change",
-                ids="SELECT id FROM old_rows",
-                old=True,
-                new=False,
-            ),
-            truncate_trigger("reports_capture_truncate"),
-        ]
+        # An update is logged only when it changes what a report reads: a status row that does
+        # not change the status (or current_status_at alone) costs the reports nothing.
+        triggers = capture_triggers(
+            log="order_change",
+            inserted="SELECT id FROM new_rows",
+            updated="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
+            "WHERE (n.customer_id, n.created_at, n.total_amount, n.current_status) "
+            "IS DISTINCT FROM (o.customer_id, o.created_at, o.total_amount, o.current_status)",
+            deleted="SELECT id FROM old_rows",
+        )
 
     def __str__(self) -> str:
         return self.order_number
@@ -233,33 +203,12 @@ class OrderItem(models.Model):
             # The live reports recompute a product's newest name through it (reports.live).
             models.Index(fields=["sku", "-id"], name="orderitem_sku_newest_idx"),
         ]
-        triggers = [
-            capture_trigger(
-                "reports_capture_insert",
-                pgtrigger.Insert,
-                log="order_change",
-                ids="SELECT DISTINCT order_id FROM new_rows",
-                old=False,
-                new=True,
-            ),
-            capture_trigger(
-                "reports_capture_update",
-                pgtrigger.Update,
-                log="order_change",
-                ids="SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows",
-                old=True,
-                new=True,
-            ),
-            capture_trigger(
-                "reports_capture_delete",
-                pgtrigger.Delete,
-                log="order_change",
-                ids="SELECT DISTINCT order_id FROM old_rows",
-                old=True,
-                new=False,
-            ),
-            truncate_trigger("reports_capture_truncate"),
-        ]
+        triggers = capture_triggers(
+            log="order_change",
+            inserted="SELECT DISTINCT order_id FROM new_rows",
+            updated="SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows",
+            deleted="SELECT DISTINCT order_id FROM old_rows",
+        )
         constraints = [
             models.CheckConstraint(condition=~Q(sku=""), name="orderitem_sku_not_empty"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderitem_quantity_positive"),

@@ -87,6 +87,21 @@ def _rebuild(cursor) -> tuple[int, int, int]:
     return orders, orders, 0
 
 
+def _log(*, mode: str, duration_ms: int, error: str = "", **counts) -> None:
+    """One refresh_log row for a run that did something, or failed; old rows pruned."""
+    now = timezone.now()
+    RefreshLog.objects.create(
+        view=mode,
+        started_at=now - datetime.timedelta(milliseconds=duration_ms),
+        finished_at=now,
+        duration_ms=duration_ms,
+        ok=not error,
+        error=error,
+        **counts,
+    )
+    RefreshLog.objects.filter(view=mode, started_at__lt=now - LOG_KEEP).delete()
+
+
 @contextmanager
 def refresh_snapshot() -> Iterator[tuple | None]:
     """A transaction holding the refresh lock, in one REPEATABLE READ snapshot.
@@ -133,17 +148,7 @@ def _run(*, full: bool) -> RefreshRun | None:
         )
         duration_ms = round((time.perf_counter() - started) * 1000)
         if touched or customers or mode == FULL:
-            now = timezone.now()
-            RefreshLog.objects.create(
-                view=mode,
-                started_at=now - datetime.timedelta(milliseconds=duration_ms),
-                finished_at=now,
-                duration_ms=duration_ms,
-                rows=changed,
-                ok=True,
-                watermark=touched + customers,
-            )
-            RefreshLog.objects.filter(view=mode, started_at__lt=now - LOG_KEEP).delete()
+            _log(mode=mode, duration_ms=duration_ms, rows=changed, watermark=touched + customers)
     return RefreshRun(
         lock_acquired=True,
         mode=mode,
@@ -161,15 +166,7 @@ def _record_failure(*, mode: str, started: float, error: Exception) -> RefreshRu
     if connection.connection is None or not connection.is_usable():
         connection.close()  # the next query opens a new session
     try:
-        now = timezone.now()
-        RefreshLog.objects.create(
-            view=mode,
-            started_at=now - datetime.timedelta(milliseconds=duration_ms),
-            finished_at=now,
-            duration_ms=duration_ms,
-            ok=False,
-            error=message,
-        )
+        _log(mode=mode, duration_ms=duration_ms, error=message)
     except DatabaseError:
         logger.exception("could not record the failed refresh in reports.refresh_log")
         connection.close()
