@@ -130,7 +130,7 @@ class ApiClient(FastHttpUser):
                 return False
             return True
 
-    # --- report reads (materialized views, refreshed concurrently while this runs) ---
+    # --- report reads (stored reports, kept current by refresh_reports --follow meanwhile) ---
 
     @tag("reports")
     @task(WEIGHTS[REPORT_CATALOG])

@@ -1,22 +1,35 @@
 """Load test: locust (headless, bounded in time) against the app under gunicorn on loopback,
-while `manage.py refresh_reports` refreshes every report view in a loop.
+while `manage.py refresh_reports --follow` keeps the live reports current and a probe measures
+how long a committed change takes to show in them.
 
     .venv/bin/python -m loadtest.run [--seconds 60] [--users 16] [--workers 3]
-                                     [--orders 200000] [--database load_orders] [--no-doc]
+                                     [--orders 200000] [--database load_orders]
+                                     [--interval 0.25] [--no-doc]
 
 1. Dataset: its own database (`load_orders`, never the one `make run` serves), migrated, with
    `--orders` generated orders the first time (reused afterwards; every run adds its uploads),
-   and every report view refreshed once.
+   a probe customer with one probe order (kept across runs), and the reports brought up to date.
 2. A fresh write key, gunicorn (`--workers` sync workers) on a free loopback port.
-3. While locust runs: a thread runs plain `manage.py refresh_reports` (CONCURRENTLY, not
-   --if-changed, so every run refreshes every view) back to back, and another samples
-   pg_stat_activity ten times a second for queries waiting on a lock.
+3. While locust runs:
+   - `manage.py refresh_reports --follow --interval 0.25` as a subprocess (the same database,
+     through DATABASE_URL), stopped with SIGTERM at the end; it must exit 0 and never write
+     "refresh failed" to stderr;
+   - the freshness probe: a thread with its own connection that every 0.5 s commits a status
+     row flipping the probe order between Complete and Cancelled, then polls until the change
+     shows: `reports_data.refresh_state.as_of` reaching the commit, and the probe customer's
+     `GET /api/orders/stats` (through gunicorn, with the write key) showing the new counts;
+     lag = the time the stats showed it - the time the commit returned;
+   - a sampler of pg_stat_activity, ten times a second, for queries waiting on a lock (and,
+     once a second, of reports.freshness).
 4. Locust (`loadtest/locustfile.py`) runs headless with `--run-time`, its CSVs in a temp dir and
    one line per request for the analysis below.
 5. Prints the result and writes it to docs/LOAD.md (not with --no-doc, nor for runs shorter
-   than 60 s): per-endpoint counts, failures and p50/p95/p99/max, throughput, the refresh
-   loop, and whether any report read was blocked by a refresh. Exits 1 when a request failed,
-   a refresh failed or a read was blocked (or could not be shown unblocked).
+   than 60 s): per-endpoint counts, failures and p50/p95/p99/max, throughput, the follower's
+   runs (reports.refresh_log), the freshness lag against its target (p99 <= 2 s), and whether
+   any report read waited on a lock. Exits 1 when a request failed, the follower failed (exit
+   code, "refresh failed", a failed run in refresh_log), a probe change was not seen within
+   10 s (or the stats contradicted their as_of), or a report query waited on a lock. A missed
+   lag target is reported, not an exit code.
 """
 
 from __future__ import annotations
@@ -25,20 +38,25 @@ import argparse
 import bisect
 import csv
 import io
+import json
 import math
 import os
 import platform
-import re
 import secrets
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from bench.support import GunicornServer, database_url, setup_django
@@ -46,27 +64,29 @@ from loadtest import endpoints as lf
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "LOAD.md"
-REFRESH_APP = "loadtest-refresh"  # application_name of the refresh loop's sessions
-SERVER_APP = "loadtest-app"  # ... and of gunicorn's
+REFRESH_APP = "loadtest-refresh"  # application_name of the follower's session
+SERVER_APP = "loadtest-app"  # ... of gunicorn's
+PROBE_APP = "loadtest-probe"  # ... of the freshness probe's
+MONITOR_APP = "loadtest-monitor"  # ... of the pg_stat_activity sampler's
 SAMPLE_EVERY_S = 0.1
-# A report read that starts this long before a refresh of its view commits is telling.
-DEEP_INSIDE_MS = 1000
+FRESHNESS_EVERY = 10  # samples between two reads of reports.freshness
 MIN_DOCUMENTED_S = 60  # the issue asks for at least 60 s
+FOLLOW_READY_S = 60  # the follower's start-up (Django, first poll)
+FOLLOW_STOP_S = 120  # SIGTERM lets the run in progress finish
 
-# Which report view each read endpoint reads (None: the refresh log, i.e. every view's row).
-ENDPOINT_VIEWS = {
-    lf.REPORT_CATALOG: None,
-    lf.REPORT_RANKING: "customer_stats",
-    lf.REPORT_LOYAL: "customer_stats",
-    lf.STATS: "customer_stats",
-    lf.REPORT_TOP: "product_sales",
-    lf.REPORT_ALSO_BOUGHT: "also_bought",
-    lf.REPORT_MONTHLY: "monthly_revenue",
-    lf.REPORT_DAILY: "daily_order_stats",
-    lf.CANCELLED_PAGE: "status_counts",
-    lf.CANCELLED_CURSOR: "status_counts",
-}
-ENDPOINT_ORDER = [
+# The freshness probe: its own customer and order, never touched by locust.
+PROBE_USER = "loadtest_probe"
+PROBE_ORDER = "LOADTEST-PROBE"
+PROBE_AMOUNT = Decimal("1.00")
+PROBE_EVERY_S = 0.5  # between two commits (or once the previous change showed, if later)
+PROBE_POLL_S = 0.02  # between two reads of refresh_state.as_of
+PROBE_HTTP_EVERY_S = 0.5  # stats reads before as_of says the change is in (a cross-check)
+PROBE_TIMEOUT_S = 10.0  # a change not seen by then fails the run
+LAG_TARGET_S = 2.0  # the target: p99 of the lag
+COMPLETE, CANCELLED = "Complete", "Cancelled"
+
+# The endpoints that read the stored reports (the rest read or write the orders).
+REPORT_ENDPOINTS = [
     lf.REPORT_CATALOG,
     lf.REPORT_RANKING,
     lf.REPORT_LOYAL,
@@ -77,12 +97,16 @@ ENDPOINT_ORDER = [
     lf.STATS,
     lf.CANCELLED_PAGE,
     lf.CANCELLED_CURSOR,
-    lf.ORDER_DETAIL,
-    lf.UPLOAD,
-    lf.UPLOAD_AGAIN,
 ]
-# A query of the app that reads schema reports (written reports.x or "reports"."x").
-REPORT_QUERY = re.compile(r'\breports\.|"reports"\."', re.IGNORECASE)
+ENDPOINT_ORDER = [*REPORT_ENDPOINTS, lf.ORDER_DETAIL, lf.UPLOAD, lf.UPLOAD_AGAIN]
+# A query of the app that reads the reports: their views (schema reports, written reports.x or
+# "reports"."x") or their stored tables (reports_data).
+REPORT_QUERY_MARKERS = ("reports.", '"reports"."', "reports_data.")
+
+
+def report_query(query: str) -> bool:
+    lowered = query.lower()
+    return any(marker in lowered for marker in REPORT_QUERY_MARKERS)
 
 
 # --- the dataset ---
@@ -99,20 +123,49 @@ def use_load_database(name: str) -> None:
 
 
 def prepare_dataset(*, orders: int, seed: int) -> tuple[int, int, int]:
-    """Generate the orders once; refresh the reports. Returns (orders, GEN orders, customers)."""
+    """Generate the orders once, add the probe, refresh the reports.
+
+    Returns (orders, GEN orders, customers).
+    """
     from django.core.management import call_command
 
     from orders.models import Customer, Order
 
-    if not Order.objects.exists():
+    if not Order.objects.filter(order_number__startswith="GEN-").exists():
         print(f"Generating {orders:,} orders (once; later runs reuse them) ...", flush=True)
         call_command("generateorders", orders=orders, seed=seed)
+    ensure_probe()
     generated = Order.objects.filter(order_number__startswith="GEN-").count()
     customers = Customer.objects.filter(username__startswith="customer_").count()
     total = Order.objects.count()
     print(f"Dataset: {total:,} orders ({generated:,} generated), refreshing reports ...")
     call_command("refresh_reports", stdout=io.StringIO())
     return total, generated, customers
+
+
+def ensure_probe() -> tuple[int, str]:
+    """The probe customer and order (created once, kept); returns (order id, current status)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from orders.models import Customer, Order, OrderStatus
+
+    with transaction.atomic():
+        customer, _ = Customer.objects.get_or_create(username=PROBE_USER)
+        order, _ = Order.objects.get_or_create(
+            order_number=PROBE_ORDER,
+            defaults={
+                "customer": customer,
+                "created_at": timezone.now(),
+                "total_amount": PROBE_AMOUNT,
+            },
+        )
+        if order.customer_id != customer.id or customer.orders.count() != 1:
+            raise RuntimeError(f"{PROBE_USER} must own exactly one order, {PROBE_ORDER}")
+        if order.current_status is None:
+            OrderStatus.objects.create(order=order, status=COMPLETE)
+    order.refresh_from_db()
+    return order.id, order.current_status
 
 
 def server_facts() -> tuple[str, str]:
@@ -125,7 +178,8 @@ def server_facts() -> tuple[str, str]:
     return version, f"{os.cpu_count()} cores, {memory:.0f} GiB RAM"
 
 
-def connect_raw():
+def connect_raw(application: str):
+    """An autocommit psycopg2 connection of its own to the database Django uses."""
     import psycopg2
     from django.db import connection
 
@@ -136,7 +190,7 @@ def connect_raw():
         password=s.get("PASSWORD") or None,
         host=s["HOST"] or None,
         port=s["PORT"] or None,
-        application_name="loadtest-monitor",
+        application_name=application,
     )
     conn.autocommit = True
     return conn
@@ -153,47 +207,205 @@ def cpu_times() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-# --- the refresh loop ---
+# --- the follower ---
+
+
+class Follower:
+    """`manage.py refresh_reports --follow` as a subprocess, its output in files."""
+
+    def __init__(self, environment: dict[str, str], *, interval: float, directory: Path) -> None:
+        self.environment = {**environment, "PYTHONUNBUFFERED": "1"}
+        self.interval = interval
+        self.out_path = directory / "follower.out"
+        self.err_path = directory / "follower.err"
+        self.process: subprocess.Popen | None = None
+        self.returncode: int | None = None
+        self.died_early = False  # exited before it was told to stop
+        self.started = self.stopped = 0.0
+
+    @property
+    def argv(self) -> list[str]:
+        return ["manage.py", "refresh_reports", "--follow", "--interval", f"{self.interval:g}"]
+
+    def start(self) -> None:
+        """Start it and wait until it says it follows the change log."""
+        with self.out_path.open("w") as out, self.err_path.open("w") as err:
+            self.process = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
+                [sys.executable, *self.argv],
+                cwd=ROOT,
+                env=self.environment,
+                stdout=out,
+                stderr=err,
+            )
+        self.started = time.time()
+        deadline = time.monotonic() + FOLLOW_READY_S
+        while "Following the change log" not in self.stdout:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(
+                    f"refresh_reports --follow did not start (exit code {self.returncode}): "
+                    f"{self.stderr.strip()[-2000:]}"
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> int | None:
+        """SIGTERM; the run in progress finishes first. Returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is not None:
+            self.died_early = self.returncode is None
+        else:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=FOLLOW_STOP_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.returncode is None:
+            self.returncode = self.process.returncode
+            self.stopped = time.time()
+        return self.returncode
+
+    @property
+    def stdout(self) -> str:
+        return self.out_path.read_text() if self.out_path.exists() else ""
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text() if self.err_path.exists() else ""
+
+    def failures(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if "refresh failed" in line]
+
+    def applied(self) -> list[str]:
+        """Its lines for runs that applied something."""
+        return [
+            line for line in self.stdout.splitlines() if line.startswith(("incremental:", "full:"))
+        ]
+
+
+# --- the freshness probe ---
 
 
 @dataclass
-class RefreshRun:
-    started: float
-    finished: float
-    returncode: int
-    output: str
+class ProbeChange:
+    status: str  # what the probe order became
+    committed: float  # time.time() when the INSERT's commit returned
+    as_of_seen: float | None = None  # refresh_state.as_of first read at or past the commit
+    http_seen: float | None = None  # the stats endpoint first answered with the new counts
+    http_reads: int = 0
 
     @property
-    def locked(self) -> bool:
-        return "holds the lock" in self.output
+    def lag(self) -> float | None:
+        """Seconds from the commit to the stats endpoint showing it."""
+        return None if self.http_seen is None else self.http_seen - self.committed
 
     @property
-    def seconds(self) -> float:
-        return self.finished - self.started
+    def as_of_lag(self) -> float | None:
+        return None if self.as_of_seen is None else self.as_of_seen - self.committed
 
 
-class RefreshLoop(threading.Thread):
-    """`manage.py refresh_reports` (plain: every view, CONCURRENTLY) back to back until stopped."""
+def shows(stats: dict, status: str) -> bool:
+    """Do the probe customer's stats reflect its one order in `status`?"""
+    return (
+        stats.get("orders_count") == 1
+        and stats.get("completed_orders") == int(status == COMPLETE)
+        and stats.get("cancelled_orders") == int(status == CANCELLED)
+    )
 
-    def __init__(self, environment: dict[str, str]) -> None:
+
+class FreshnessProbe(threading.Thread):
+    """Commits one change a report reflects every PROBE_EVERY_S and times until it shows."""
+
+    def __init__(self, *, url: str, key: str, order_id: int, status: str) -> None:
         super().__init__(daemon=True)
-        self.environment = environment
+        self.stats_url = f"{url}/api/orders/stats?" + urllib.parse.urlencode({"user": PROBE_USER})
+        self.headers = {"Authorization": f"Bearer {key}"}
+        self.order_id = order_id
+        self.status = status
         self.stopping = threading.Event()
-        self.runs: list[RefreshRun] = []
+        self.changes: list[ProbeChange] = []
+        self.http_errors: list[str] = []
+        self.contradictions: list[str] = []  # stats as of after the commit, without the change
+        self.error = ""
+        self.conn = connect_raw(PROBE_APP)
+
+    def stats(self) -> dict | None:
+        request = urllib.request.Request(self.stats_url, headers=self.headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return json.load(response)
+        except (OSError, ValueError) as error:  # HTTPError and URLError are OSErrors
+            self.http_errors.append(" ".join(str(error).split())[:200])
+            return None
+
+    def baseline(self) -> None:
+        """Before the load: the stats must show the order's current status."""
+        stats = self.stats()
+        if stats is None or not shows(stats, self.status):
+            raise RuntimeError(
+                f"the stats of {PROBE_USER} do not show its order {self.status}: {stats} "
+                f"{self.http_errors[-1:]}"
+            )
 
     def run(self) -> None:
-        command = [sys.executable, "manage.py", "refresh_reports"]
-        while not self.stopping.is_set():
-            started = time.time()
-            done = subprocess.run(  # noqa: S603 (fixed argv, no shell)
-                command, cwd=ROOT, env=self.environment, capture_output=True, text=True
-            )
-            self.runs.append(
-                RefreshRun(started, time.time(), done.returncode, done.stdout + done.stderr)
-            )
+        try:
+            with self.conn.cursor() as cursor:
+                while not self.stopping.is_set():
+                    self.status = CANCELLED if self.status == COMPLETE else COMPLETE
+                    change = self.probe(cursor, self.status)
+                    self.changes.append(change)
+                    if change.lag is None:
+                        break  # not seen in time: the next change could not be told apart
+                    pause = PROBE_EVERY_S - (time.time() - change.committed)
+                    if pause > 0:
+                        self.stopping.wait(pause)
+        except Exception as error:  # reported, and fails the run
+            self.error = f"{type(error).__name__}: {' '.join(str(error).split())}"
+        finally:
+            self.conn.close()
+
+    def probe(self, cursor, status: str) -> ProbeChange:
+        cursor.execute(
+            "INSERT INTO orders_orderstatus (order_id, status, created) "
+            "VALUES (%s, %s, clock_timestamp())",
+            [self.order_id, status],
+        )
+        change = ProbeChange(status=status, committed=time.time())
+        cursor.execute("SELECT clock_timestamp()")  # after the commit: as_of >= it means in
+        committed_at = cursor.fetchone()[0]
+        deadline = change.committed + PROBE_TIMEOUT_S
+        next_http = change.committed + PROBE_HTTP_EVERY_S
+        while change.as_of_seen is None or change.http_seen is None:
+            if change.as_of_seen is None:
+                cursor.execute("SELECT as_of >= %s FROM reports_data.refresh_state", [committed_at])
+                if cursor.fetchone()[0]:
+                    change.as_of_seen = time.time()
+            if change.http_seen is None and (
+                change.as_of_seen is not None or time.time() >= next_http
+            ):
+                next_http = time.time() + PROBE_HTTP_EVERY_S
+                stats = self.stats()
+                change.http_reads += 1
+                if stats is not None and shows(stats, status):
+                    change.http_seen = time.time()
+                elif stats is not None and stats.get("as_of"):
+                    as_of = datetime.fromisoformat(stats["as_of"])
+                    if as_of >= committed_at:
+                        self.contradictions.append(
+                            f"as_of {stats['as_of']} >= commit {committed_at.isoformat()} of "
+                            f"{status}, but completed/cancelled = "
+                            f"{stats.get('completed_orders')}/{stats.get('cancelled_orders')}"
+                        )
+            if change.as_of_seen is not None and change.http_seen is not None:
+                break
+            if time.time() >= deadline:
+                break
+            time.sleep(PROBE_POLL_S)
+        return change
 
     def stop(self) -> None:
-        """Let the refresh in progress finish (never kill one halfway), then return."""
+        """Let the change in progress be seen (or time out), then return."""
         self.stopping.set()
         self.join()
 
@@ -213,63 +425,77 @@ class LockWait:
 @dataclass
 class ActivityLog:
     samples: int = 0
-    samples_refreshing: int = 0  # a REFRESH MATERIALIZED VIEW was running
-    report_reads_seen: int = 0  # app queries on schema reports, any time
-    report_reads_during_refresh: int = 0  # ... while a REFRESH was running
+    samples_applying: int = 0  # the follower was inside a run (its transaction held an xid)
+    report_reads_seen: int = 0  # app queries on the reports, any time
+    report_reads_during_apply: int = 0  # ... while the follower was inside a run
     lock_waits: list[LockWait] = field(default_factory=list)
+    freshness_samples: int = 0
+    freshness_max_lag_s: float = 0.0  # reports.freshness.lag: age of the oldest pending change
+    freshness_max_pending: int = 0
+    freshness_stale: int = 0  # samples in which reports.freshness said stale
+    errors: list[str] = field(default_factory=list)
 
     def report_read_waits(self) -> list[LockWait]:
-        return [
-            w
-            for w in self.lock_waits
-            if w.application == SERVER_APP and REPORT_QUERY.search(w.query)
-        ]
+        return [w for w in self.lock_waits if w.application == SERVER_APP and report_query(w.query)]
 
 
 ACTIVITY_SQL = """
-SELECT application_name, wait_event_type, wait_event, query,
+SELECT application_name, state, backend_xid IS NOT NULL, wait_event_type, wait_event, query,
        (SELECT string_agg(b.application_name || ': ' || left(b.query, 120), ' | ')
           FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid)))
   FROM pg_stat_activity a
- WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+ WHERE datname = current_database() AND pid <> pg_backend_pid()
+   AND state IN ('active', 'idle in transaction')
    AND application_name = ANY (%s)
 """
+FRESHNESS_SQL = (
+    "SELECT extract(epoch FROM lag)::float8, pending_changes, stale FROM reports.freshness"
+)
 
 
 class ActivitySampler(threading.Thread):
-    """Samples the active queries of the app and the refresh loop; keeps every lock wait."""
+    """Samples the active queries of the app, the follower and the probe; keeps every lock wait."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.stopping = threading.Event()
         self.log = ActivityLog()
-        self.conn = connect_raw()
+        self.conn = connect_raw(MONITOR_APP)
 
     def run(self) -> None:
         try:
             with self.conn.cursor() as cursor:
                 while not self.stopping.wait(SAMPLE_EVERY_S):
-                    cursor.execute(ACTIVITY_SQL, [[SERVER_APP, REFRESH_APP]])
+                    cursor.execute(ACTIVITY_SQL, [[SERVER_APP, REFRESH_APP, PROBE_APP]])
                     self.record(cursor.fetchall())
+                    if self.log.samples % FRESHNESS_EVERY == 0:
+                        cursor.execute(FRESHNESS_SQL)
+                        self.record_freshness(*cursor.fetchone())
+        except Exception as error:  # reported
+            self.log.errors.append(f"{type(error).__name__}: {' '.join(str(error).split())}")
         finally:
             self.conn.close()
 
     def record(self, rows: list[tuple]) -> None:
         log = self.log
         log.samples += 1
-        refreshing = any(
-            app == REFRESH_APP and query.lstrip().upper().startswith("REFRESH MATERIALIZED")
-            for app, _, _, query, _ in rows
-        )
-        log.samples_refreshing += refreshing
-        for app, wait_type, wait_event, query, blockers in rows:
-            if app == SERVER_APP and REPORT_QUERY.search(query):
+        applying = any(app == REFRESH_APP and has_xid for app, _, has_xid, *_ in rows)
+        log.samples_applying += applying
+        for app, state, _, wait_type, wait_event, query, blockers in rows:
+            if app == SERVER_APP and state == "active" and report_query(query):
                 log.report_reads_seen += 1
-                log.report_reads_during_refresh += refreshing
+                log.report_reads_during_apply += applying
             if wait_type == "Lock":
                 log.lock_waits.append(
                     LockWait(time.time(), app, " ".join(query.split())[:160], wait_event, blockers)
                 )
+
+    def record_freshness(self, lag: float | None, pending: int, stale: bool) -> None:
+        log = self.log
+        log.freshness_samples += 1
+        log.freshness_max_lag_s = max(log.freshness_max_lag_s, lag or 0.0)
+        log.freshness_max_pending = max(log.freshness_max_pending, pending)
+        log.freshness_stale += bool(stale)
 
     def stop(self) -> ActivityLog:
         self.stopping.set()
@@ -337,6 +563,50 @@ def read_requests(path: Path) -> list[Request]:
         ]
 
 
+# --- the follower's runs, from reports.refresh_log ---
+
+
+@dataclass
+class LoggedRun:
+    view: str  # 'incremental' or 'full'
+    start: float
+    end: float
+    duration_ms: int
+    orders_changed: int
+    touched: int  # orders + customers touched (watermark)
+    ok: bool
+    error: str
+
+
+def logged_runs(since: float, until: float) -> list[LoggedRun]:
+    """The runs reports.refresh_log recorded between `since` and `until` (oldest first)."""
+    from reports.models import RefreshLog
+
+    rows = RefreshLog.objects.filter(
+        started_at__gte=datetime.fromtimestamp(since, UTC),
+        started_at__lte=datetime.fromtimestamp(until, UTC),
+    ).order_by("started_at")
+    return [
+        LoggedRun(
+            view=row.view,
+            start=row.started_at.timestamp(),
+            end=(row.finished_at or row.started_at).timestamp(),
+            duration_ms=row.duration_ms or 0,
+            orders_changed=row.rows or 0,
+            touched=row.watermark or 0,
+            ok=row.ok,
+            error=row.error,
+        )
+        for row in rows
+    ]
+
+
+def overlapping(request: Request, runs: list[LoggedRun], starts: list[float]) -> bool:
+    """Did the request run while one of the (start-sorted) runs was open?"""
+    index = bisect.bisect_left(starts, request.end)
+    return any(r.end > request.start for r in runs[max(0, index - 50) : index])
+
+
 # --- analysis ---
 
 
@@ -349,44 +619,8 @@ def ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
-@dataclass
-class Window:
-    view: str
-    start: float
-    end: float
-
-    @property
-    def ms(self) -> float:
-        return (self.end - self.start) * 1000
-
-
-def refresh_windows(since: float) -> tuple[list[Window], int]:
-    """The loop's view refreshes (from reports.refresh_log) and how many of them failed."""
-    from reports.models import RefreshLog
-
-    rows = RefreshLog.objects.filter(started_at__gte=datetime.fromtimestamp(since, UTC))
-    windows, failed = [], 0
-    for row in rows.order_by("started_at"):
-        if not row.ok or row.finished_at is None:
-            failed += 1
-            continue
-        windows.append(Window(row.view, row.started_at.timestamp(), row.finished_at.timestamp()))
-    return windows, failed
-
-
-def overlapping(request: Request, windows: list[Window], starts: list[float]) -> bool:
-    """Did the request run while one of the (start-sorted) windows was open?"""
-    index = bisect.bisect_left(starts, request.end)
-    return any(w.end > request.start for w in windows[max(0, index - 50) : index])
-
-
-def enclosing(request: Request, windows: list[Window], starts: list[float]) -> Window | None:
-    """The (start-sorted) window open when the request started, if any."""
-    index = bisect.bisect_right(starts, request.start)
-    for w in reversed(windows[max(0, index - 50) : index]):
-        if w.end > request.start:
-            return w
-    return None
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"
 
 
 @dataclass
@@ -404,9 +638,9 @@ def analyse(
     dataset: int,
     requests: list[Request],
     locust_rc: int,
-    loop: RefreshLoop,
-    windows: list[Window],
-    refresh_failures: int,
+    follower: Follower,
+    runs: list[LoggedRun],
+    probe: FreshnessProbe,
     activity: ActivityLog,
     began: float,
     cpu_busy: float | None,
@@ -453,8 +687,9 @@ def analyse(
             f"{load_before:.1f} just before the run, {os.getloadavg()[0]:.1f} at its end)"
         )
     add(
-        "- **Meanwhile**: `manage.py refresh_reports` (all six views, CONCURRENTLY) back to back "
-        "for the whole run; pg_stat_activity sampled every "
+        f"- **Meanwhile**: `manage.py {' '.join(follower.argv[1:])}` as a subprocess for the "
+        "whole run (stopped with SIGTERM after it); the freshness probe committing one status "
+        f"change every {PROBE_EVERY_S:g} s; pg_stat_activity sampled every "
         f"{SAMPLE_EVERY_S * 1000:.0f} ms"
     )
     add("")
@@ -483,7 +718,7 @@ def analyse(
         f"locust's exit code {locust_rc} (1 when any request failed). Percentiles are "
         "nearest-rank over every request, from locust's request events (its CSV rounds them). "
         "Each upload carries 10 orders of 1-3 items; the changed re-upload updates all 10 and "
-        "appends a status to each."
+        "appends a status to each. The probe's own stats reads (below) are not counted here."
     )
     if failed:
         add("")
@@ -497,112 +732,169 @@ def analyse(
             add(f"- {count} x `{name}`: {error}")
     add("")
 
-    # The refresh loop.
-    runs = loop.runs
-    refreshed = [r for r in runs if r.returncode == 0 and not r.locked]
-    add("## The refresh loop")
+    # The follower.
+    incremental = [r for r in runs if r.view == "incremental" and r.ok]
+    full = [r for r in runs if r.view == "full" and r.ok]
+    failed_runs = [r for r in runs if not r.ok]
+    follower_failures = follower.failures()
+    stderr_lines = [line for line in follower.stderr.splitlines() if line.strip()]
+    add("## The follower")
     add("")
-    seconds = sorted(r.seconds for r in refreshed)
-    summary = (
-        f"min {seconds[0]:.1f} s, median {statistics.median(seconds):.1f} s, "
-        f"max {seconds[-1]:.1f} s"
-        if seconds
-        else "none completed"
-    )
     add(
-        f"{len(runs)} runs of `refresh_reports`, {len(refreshed)} refreshed every view "
-        f"(wall time per run, including the command's start-up: {summary}); "
-        f"{sum(r.returncode != 0 for r in runs)} exited non-zero, "
-        f"{sum(r.locked for r in runs)} found the lock held; {refresh_failures} failed view "
-        "refreshes in reports.refresh_log. The last run, started under load, is allowed to "
-        "finish after locust stops (a refresh is never killed halfway)."
+        f"`refresh_reports --follow` ran for {follower.stopped - follower.started:.0f} s (from "
+        "before the load until SIGTERM after it; it finishes the run in progress first) and "
+        f"exited with code **{follower.returncode}**"
+        + (" (it had died before it was stopped)" if follower.died_early else "")
+        + f"; it printed {len(follower.applied()):,} lines for runs that applied something and "
+        f"{len(stderr_lines)} lines to stderr, {len(follower_failures)} of them "
+        '"refresh failed".'
     )
     add("")
-    add("| view | refreshes | median ms | max ms |")
-    add("|---|---:|---:|---:|")
-    per_view: dict[str, list[float]] = {}
-    for w in windows:
-        per_view.setdefault(w.view, []).append(w.ms)
-    for view, durations in per_view.items():
+    if incremental:
+        durations = sorted(r.duration_ms for r in incremental)
+        changed = [r.orders_changed for r in incremental]
         add(
-            f"| `{view}` | {len(durations)} | {ms(statistics.median(durations))} | "
-            f"{ms(max(durations))} |"
+            "reports.refresh_log (one row per run that applied something; `rows` = orders "
+            "whose contribution changed):"
         )
+        add("")
+        add(
+            "| runs | incremental | full | failed | median ms | p95 ms | max ms | "
+            "orders changed | per run: median / max | orders + customers touched |"
+        )
+        add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        add(
+            f"| {len(runs):,} | {len(incremental):,} | {len(full)} | {len(failed_runs)} | "
+            f"{ms(statistics.median(durations))} | {ms(pct(durations, 95))} | "
+            f"{ms(durations[-1])} | {sum(changed):,} | "
+            f"{statistics.median(changed):g} / {max(changed):,} | "
+            f"{sum(r.touched for r in incremental):,} |"
+        )
+        window = follower.stopped - follower.started
+        busy = sum(durations) / 1000
+        add("")
+        add(
+            f"One run every {window / len(incremental):.2f} s on average; the runs together "
+            f"took {busy:.1f} s of the {window:.0f} s ({busy / window:.0%})."
+        )
+    else:
+        add("reports.refresh_log recorded **no** incremental run while the follower ran.")
+    for line in stderr_lines[:10]:
+        add(f"- stderr: `{line[:300]}`")
+    for run in failed_runs[:10]:
+        add(f"- failed {run.view} run after {run.duration_ms:,} ms: `{run.error[:300]}`")
+    add("")
+
+    # The freshness probe.
+    changes = probe.changes
+    lags = sorted(c.lag for c in changes if c.lag is not None)
+    as_of_lags = sorted(c.as_of_lag for c in changes if c.as_of_lag is not None)
+    unseen = [c for c in changes if c.lag is None or c.as_of_lag is None]
+    target_met = bool(lags) and not unseen and pct(lags, 99) <= LAG_TARGET_S
+    add("## Freshness")
+    add("")
+    add(
+        f"The probe commits one status row for `{PROBE_ORDER}` (customer `{PROBE_USER}`, "
+        "its only order), alternating Complete and Cancelled, so its `current_status` and the "
+        "customer's `completed_orders`/`cancelled_orders` flip with every change. After each "
+        "commit it reads `reports_data.refresh_state.as_of` every "
+        f"{PROBE_POLL_S * 1000:.0f} ms until it reaches the commit (`clock_timestamp()` read "
+        f"right after it), then `GET /api/orders/stats?user={PROBE_USER}` through gunicorn "
+        "until the counts show the change (it also reads the endpoint every "
+        f"{PROBE_HTTP_EVERY_S:g} s before that). **Lag** = the time the endpoint's answer "
+        "showed the change - the time the commit returned; the next change follows "
+        f"{PROBE_EVERY_S:g} s after the previous commit, or once it showed if that took longer."
+    )
+    add("")
+    add(f"| lag | changes | p50 | p95 | p99 | max | target p99 <= {LAG_TARGET_S:g} s |")
+    add("|---|---:|---:|---:|---:|---:|---|")
+    for label, values in (
+        ("commit -> `/api/orders/stats` shows it", lags),
+        ("commit -> `refresh_state.as_of` past it", as_of_lags),
+    ):
+        if values:
+            verdict = "met" if pct(values, 99) <= LAG_TARGET_S and not unseen else "**MISSED**"
+            add(
+                f"| {label} | {len(values):,} | {seconds(pct(values, 50))} | "
+                f"{seconds(pct(values, 95))} | {seconds(pct(values, 99))} | "
+                f"{seconds(values[-1])} | {verdict} |"
+            )
+        else:
+            add(f"| {label} | 0 | - | - | - | - | **MISSED** |")
+    add("")
+    add(
+        f"{len(changes):,} probe changes committed, **{len(unseen)} not seen within "
+        f"{PROBE_TIMEOUT_S:g} s**; {sum(c.http_reads for c in changes):,} stats reads by the "
+        f"probe, {len(probe.http_errors)} of them failed; "
+        f"{len(probe.contradictions)} answers whose `as_of` was past the commit without "
+        "showing it."
+    )
+    if activity.freshness_samples:
+        add(
+            f"reports.freshness, read once a second ({activity.freshness_samples} reads): "
+            f"`lag` (age of the oldest change not applied yet) at most "
+            f"{activity.freshness_max_lag_s:.2f} s, at most {activity.freshness_max_pending:,} "
+            f"pending changes, `stale` in {activity.freshness_stale} reads."
+        )
+    if probe.error:
+        add(f"- the probe stopped on an error: `{probe.error}`")
+    for error in sorted(set(probe.http_errors))[:5]:
+        add(f"- probe stats read failed: `{error}`")
+    for contradiction in probe.contradictions[:5]:
+        add(f"- contradiction: {contradiction}")
     add("")
 
     # Blocked reads?
-    deep_s = DEEP_INSIDE_MS / 1000
-    add("## Were report reads blocked by a refresh?")
+    add("## Were report reads blocked?")
     add("")
-    add(
-        "`REFRESH MATERIALIZED VIEW CONCURRENTLY` holds an EXCLUSIVE lock on its view until "
-        "its transaction commits. A read blocked by it would wait in pg_stat_activity "
-        "(`wait_event_type = 'Lock'`) until that commit, so it could not end before the "
-        "refresh did. Each report read is matched with the refresh windows of the view it "
-        "reads (start and end of each refresh, from reports.refresh_log; successful reads "
-        "only); the telling reads "
-        f"are those that started at least {DEEP_INSIDE_MS:,} ms before the end of a refresh "
-        "of their view: blocked, they would have lasted at least that long."
-    )
-    add("")
-    add(
-        "| endpoint | view | median refresh ms | reads overlapping its refreshes | their "
-        f"p50 / max ms | started >= {deep_s:g} s before a refresh ended | of those, ended "
-        "after it | reads outside any refresh: p50 / max ms |"
-    )
-    add("|---|---|---:|---:|---:|---:|---:|---:|")
-    all_windows = sorted(windows, key=lambda w: w.start)
-    all_starts = [w.start for w in all_windows]
-    overlapped = deep_reads = outlasted = 0
+    successful = [r for n in REPORT_ENDPOINTS for r in by_name.get(n, []) if not r.failed]
+    ordered_runs = sorted(incremental + full, key=lambda r: r.start)
+    run_starts = [r.start for r in ordered_runs]
+    during = sorted(r.ms for r in successful if overlapping(r, ordered_runs, run_starts))
+    outside = sorted(r.ms for r in successful if not overlapping(r, ordered_runs, run_starts))
 
     def cell(values: list[float]) -> str:
-        return f"{ms(pct(values, 50))} / {ms(values[-1])}" if values else "-"
+        return f"p50 {ms(pct(values, 50))} / max {ms(values[-1])} ms" if values else "-"
 
-    for name in names:
-        if name not in ENDPOINT_VIEWS:
-            continue
-        view = ENDPOINT_VIEWS[name]
-        reads = [r for r in by_name[name] if not r.failed]  # a failed read proves nothing
-        own = [w for w in all_windows if view is None or w.view == view]
-        own_starts = [w.start for w in own]
-        during = sorted(r.ms for r in reads if overlapping(r, own, own_starts))
-        outside = sorted(r.ms for r in reads if not overlapping(r, all_windows, all_starts))
-        deep = late = 0
-        for r in reads:
-            w = enclosing(r, own, own_starts)
-            if w is not None and w.end - r.start >= deep_s:
-                deep += 1
-                late += r.end >= w.end
-        overlapped += len(during)
-        deep_reads += deep
-        outlasted += late
-        view_ms = statistics.median([w.ms for w in own]) if own else 0.0
-        add(
-            f"| `{name}` | {view or 'all (catalog)'} | {ms(view_ms)} | {len(during):,} | "
-            f"{cell(during)} | {deep:,} | {late} | {cell(outside)} |"
-        )
-    add("")
     report_waits = activity.report_read_waits()
     add(
-        f"pg_stat_activity, sampled every {SAMPLE_EVERY_S * 1000:.0f} ms (a read blocked for "
-        f"{DEEP_INSIDE_MS:,} ms would be caught about {DEEP_INSIDE_MS / 1000 / SAMPLE_EVERY_S:.0f} "
-        f"times): {activity.samples:,} samples, {activity.samples_refreshing:,} of them while a "
-        f"`REFRESH MATERIALIZED VIEW CONCURRENTLY` ran; {activity.report_reads_seen:,} report "
-        f"queries of the app caught running, {activity.report_reads_during_refresh:,} of them "
-        f"during a refresh; **{len(report_waits)} report queries waiting on a lock**; "
-        f"{len(activity.lock_waits)} lock waits of any query of the app or the refresh loop."
+        "An incremental run changes the stored report tables (reports_data) in one transaction "
+        "with ordinary row writes, which do not block readers; a read blocked anyway would "
+        "wait in pg_stat_activity with `wait_event_type = 'Lock'`. pg_stat_activity, sampled "
+        f"every {SAMPLE_EVERY_S * 1000:.0f} ms: {activity.samples:,} samples, "
+        f"{activity.samples_applying:,} of them while the follower was inside a run (its "
+        f"transaction held an xid); {activity.report_reads_seen:,} report queries of the app "
+        f"caught running, {activity.report_reads_during_apply:,} of them during a run; "
+        f"**{len(report_waits)} report queries waiting on a lock**; "
+        f"{len(activity.lock_waits)} lock waits of any query of the app, the follower or the "
+        "probe."
     )
     for wait in activity.lock_waits[:10]:
         add(
             f"- {wait.application} waited on {wait.wait_event}: `{wait.query}` "
             f"(blocked by: {wait.blockers or '?'})"
         )
+    for error in activity.errors:
+        add(f"- the sampler stopped on an error: `{error}`")
+    add("")
+    add(
+        f"Successful report reads (the first {len(REPORT_ENDPOINTS)} endpoints above) that "
+        "overlapped a run's window in reports.refresh_log: "
+        f"{len(during):,}, {cell(during)}; the others: {len(outside):,}, {cell(outside)}."
+    )
     add("")
 
     # Verdict.
     no_errors = failed == 0 and locust_rc == 0 and bool(requests)
-    refresh_ok = bool(refreshed) and refresh_failures == 0 and all(r.returncode == 0 for r in runs)
-    not_blocked = not report_waits and outlasted == 0 and deep_reads > 0
+    follower_ok = (
+        follower.returncode == 0
+        and not follower.died_early
+        and not follower_failures
+        and not failed_runs
+        and bool(incremental)
+    )
+    probe_ok = bool(lags) and not unseen and not probe.contradictions and not probe.error
+    not_blocked = not report_waits and not activity.errors and activity.samples > 0
     add("## Verdict")
     add("")
     add(
@@ -610,26 +902,26 @@ def analyse(
         f"({failed} failed of {len(requests):,} requests)."
     )
     add(
-        f"- Refresh loop: **{'every run succeeded' if refresh_ok else 'FAILURES'}** "
-        f"({len(refreshed)} full refreshes, all started during the load)."
+        f"- Follower: **{'ok' if follower_ok else 'FAILED'}** (exit code "
+        f'{follower.returncode}, {len(follower_failures)} "refresh failed" lines, '
+        f"{len(failed_runs)} failed runs in reports.refresh_log, {len(incremental):,} "
+        "incremental runs)."
     )
-    if not_blocked:
+    if lags:
         add(
-            "- Report reads blocked by a refresh: **none**. "
-            f"{overlapped:,} report reads overlapped a refresh of the view they read; "
-            f"{deep_reads:,} of them started at least {DEEP_INSIDE_MS:,} ms before that "
-            "refresh committed and every one of them ended before it did (a blocked read "
-            "cannot), and pg_stat_activity never showed a report query waiting on a lock."
+            f"- Freshness: **p99 {seconds(pct(lags, 99))}, target <= {LAG_TARGET_S:g} s "
+            f"{'met' if target_met else 'MISSED'}** (p50 {seconds(pct(lags, 50))}, max "
+            f"{seconds(lags[-1])} over {len(changes):,} changes; {len(unseen)} not seen within "
+            f"{PROBE_TIMEOUT_S:g} s)."
         )
     else:
-        add(
-            f"- Report reads blocked by a refresh: **SUSPECTED or not shown**: "
-            f"{len(report_waits)} report queries seen waiting on a lock, {outlasted} of "
-            f"{deep_reads} reads that started {DEEP_INSIDE_MS:,} ms or more before the end of "
-            "a refresh of their view outlasted it (none such reads: not exercised)."
-        )
+        add("- Freshness: **not measured** (no probe change was seen).")
+    add(
+        f"- Report reads blocked: **{'none' if not_blocked else 'YES or not shown'}** "
+        f"({len(report_waits)} report queries seen waiting on a lock)."
+    )
     add("")
-    return Result(out, no_errors and refresh_ok and not_blocked)
+    return Result(out, no_errors and follower_ok and probe_ok and not_blocked)
 
 
 # --- main ---
@@ -644,11 +936,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", default="load_orders")
     parser.add_argument(
+        "--interval", type=float, default=0.25, help="refresh_reports --follow --interval"
+    )
+    parser.add_argument(
         "--doc", type=Path, default=DOC, help="where to write the result (runs of 60 s or more)"
     )
     parser.add_argument("--no-doc", dest="doc", action="store_const", const=None)
     parser.add_argument(
-        "--keep", type=Path, help="keep locust's CSVs and the per-request log in this directory"
+        "--keep",
+        type=Path,
+        help="keep locust's CSVs, the per-request log and the follower's output in this directory",
     )
     args = parser.parse_args()
     command = shlex.join([".venv/bin/python", "-m", "loadtest.run", *sys.argv[1:]])
@@ -659,6 +956,7 @@ def main() -> int:
     from orders.models import ApiKey, ApiKeyScope
 
     dataset, generated, customers = prepare_dataset(orders=args.orders, seed=args.seed)
+    probe_order, probe_status = ensure_probe()
     version, machine = server_facts()
     run = f"LT{int(time.time())}{secrets.token_hex(2)}"
     key_name = f"loadtest-{run}"
@@ -678,32 +976,40 @@ def main() -> int:
             if args.keep is not None:
                 args.keep.mkdir(parents=True, exist_ok=True)
                 tmp_path = args.keep
-            print(
-                f"gunicorn ({args.workers} workers) at {server.url}; {args.users} users for "
-                f"{args.seconds} s with refresh_reports in a loop ...",
-                flush=True,
+            probe = FreshnessProbe(
+                url=server.url, key=key, order_id=probe_order, status=probe_status
             )
-            began = time.time()
-            cpu_before, load_before = cpu_times(), os.getloadavg()[0]
-            sampler = ActivitySampler()
-            loop = RefreshLoop(refresh_env)
-            sampler.start()
-            loop.start()
+            probe.baseline()
+            follower = Follower(refresh_env, interval=args.interval, directory=tmp_path)
+            follower.start()
             try:
-                locust_rc = run_locust(
-                    args,
-                    url=server.url,
-                    key=key,
-                    run=run,
-                    generated=generated,
-                    customers=customers,
-                    tmp=tmp_path,
+                print(
+                    f"gunicorn ({args.workers} workers) at {server.url}; {args.users} users for "
+                    f"{args.seconds} s with refresh_reports --follow and the freshness probe ...",
+                    flush=True,
                 )
+                began = time.time()
+                cpu_before, load_before = cpu_times(), os.getloadavg()[0]
+                sampler = ActivitySampler()
+                sampler.start()
+                probe.start()
+                try:
+                    locust_rc = run_locust(
+                        args,
+                        url=server.url,
+                        key=key,
+                        run=run,
+                        generated=generated,
+                        customers=customers,
+                        tmp=tmp_path,
+                    )
+                finally:
+                    cpu_after = cpu_times()
+                    probe.stop()
+                    activity = sampler.stop()
             finally:
-                cpu_after = cpu_times()  # before the last refresh finishes without load
-                loop.stop()
-                activity = sampler.stop()
-            windows, refresh_failures = refresh_windows(began)
+                follower.stop()
+            runs = logged_runs(follower.started, follower.stopped)
             total = cpu_after[1] - cpu_before[1]
             cpu_busy = (cpu_after[0] - cpu_before[0]) / total if total > 0 else None
             samples = tmp_path / "requests.csv"
@@ -715,9 +1021,9 @@ def main() -> int:
                 dataset=dataset,
                 requests=read_requests(samples) if samples.exists() else [],
                 locust_rc=locust_rc,
-                loop=loop,
-                windows=windows,
-                refresh_failures=refresh_failures,
+                follower=follower,
+                runs=runs,
+                probe=probe,
                 activity=activity,
                 began=began,
                 cpu_busy=cpu_busy,

@@ -16,8 +16,11 @@ class Status(models.TextChoices):
 
 STATUS_VALUES = [value for value, _ in Status.choices]
 
-# Change capture for the live reports (reports.live): every write statement appends the ids it
-# touched to a change log in reports_data, one INSERT per statement over its transition table.
+# Change capture for the live reports (reports.refresh): every write statement appends the ids
+# it touched to a change log in reports_data, one INSERT per statement over its transition table.
+# Updates compare old and new rows with EXCEPT, never a join: PL/pgSQL keeps a statement's plan
+# from its first call in a session, and a nested loop planned for one row would be quadratic for
+# a later bulk update (a hash or sort EXCEPT is not).
 # A session that sets reports.capture = 'off' (generateorders, which first marks the reports
 # for a full rebuild) writes nothing there.
 CAPTURE_OFF = "IF current_setting('reports.capture', true) = 'off' THEN RETURN NULL; END IF;"
@@ -76,8 +79,8 @@ class Customer(models.Model):
         triggers = capture_triggers(
             log="customer_change",
             inserted="SELECT id FROM new_rows",
-            updated="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-            "WHERE n.username IS DISTINCT FROM o.username",
+            updated="SELECT id FROM (SELECT id, username FROM new_rows "
+            "EXCEPT SELECT id, username FROM old_rows) AS changed",
             deleted="SELECT id FROM old_rows",
         )
 
@@ -129,9 +132,9 @@ class Order(models.Model):
         triggers = capture_triggers(
             log="order_change",
             inserted="SELECT id FROM new_rows",
-            updated="SELECT n.id FROM new_rows AS n JOIN old_rows AS o ON o.id = n.id "
-            "WHERE (n.customer_id, n.created_at, n.total_amount, n.current_status) "
-            "IS DISTINCT FROM (o.customer_id, o.created_at, o.total_amount, o.current_status)",
+            updated="SELECT id FROM (SELECT id, customer_id, created_at, total_amount, "
+            "current_status FROM new_rows EXCEPT SELECT id, customer_id, created_at, "
+            "total_amount, current_status FROM old_rows) AS changed",
             deleted="SELECT id FROM old_rows",
         )
 
@@ -200,7 +203,7 @@ class OrderItem(models.Model):
 
     class Meta:
         indexes = [
-            # The live reports recompute a product's newest name through it (reports.live).
+            # The live reports recompute a product's newest name through it (reports.refresh).
             models.Index(fields=["sku", "-id"], name="orderitem_sku_newest_idx"),
         ]
         triggers = capture_triggers(

@@ -75,6 +75,9 @@ def _lock_taken(error: DatabaseError) -> bool:
 
 
 def _apply(cursor) -> tuple[int, int, int]:
+    cursor.execute(read_sql("reports", "live_pending.sql"))
+    if not cursor.fetchone()[0]:
+        return 0, 0, 0  # only as_of moves: no temporary tables for nothing
     cursor.execute(read_sql("reports", "live_apply.sql"))
     return cursor.fetchone()
 

@@ -14,10 +14,14 @@ DROP TABLE IF EXISTS live_order, live_customer_change, live_old, live_new, live_
 CREATE TEMP TABLE live_order (order_id bigint PRIMARY KEY) ON COMMIT DROP;
 WITH consumed AS (DELETE FROM reports_data.order_change RETURNING order_id)
 INSERT INTO live_order SELECT DISTINCT order_id FROM consumed;
+-- Temporary tables have no statistics until analyzed: without them the planner guesses
+-- thousands of rows and scans the orders instead of probing their indexes.
+ANALYZE live_order;
 
 CREATE TEMP TABLE live_customer_change (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
 WITH consumed AS (DELETE FROM reports_data.customer_change RETURNING customer_id)
 INSERT INTO live_customer_change SELECT DISTINCT customer_id FROM consumed;
+ANALYZE live_customer_change;
 
 CREATE TEMP TABLE live_old ON COMMIT DROP AS
 SELECT applied.*
@@ -72,6 +76,7 @@ WHERE NOT EXISTS (
           (old.customer_id, old.created_at, old.status, old.total_amount, old.skus, old.units,
            old.revenue)
 );
+ANALYZE live_delta;
 
 UPDATE reports_data.status_counts AS stored
 SET orders_count = stored.orders_count + delta.orders_count
@@ -111,6 +116,7 @@ CREATE TEMP TABLE live_sku ON COMMIT DROP AS
 SELECT DISTINCT line.sku
 FROM (SELECT skus FROM live_old UNION ALL SELECT skus FROM live_new) AS touched,
      unnest(touched.skus) AS line (sku);
+ANALYZE live_sku;
 
 WITH delta AS (
     SELECT line.sku,
@@ -178,6 +184,7 @@ CREATE TEMP TABLE live_customer ON COMMIT DROP AS
 SELECT customer_id FROM live_delta
 UNION
 SELECT customer_id FROM live_customer_change;
+ANALYZE live_customer;
 
 -- Their revenues before (-1) and after (+1), for the rank structure below.
 CREATE TEMP TABLE live_revenue ON COMMIT DROP AS
