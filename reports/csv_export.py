@@ -1,4 +1,9 @@
-"""CSV answers of the list reports, streamed: memory stays flat whatever the number of rows."""
+"""CSV answers of the list reports, streamed: memory stays flat whatever the number of rows.
+
+Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
+a carriage return: OWASP's "CSV injection") are prefixed with a single quote, so a customer
+named `=HYPERLINK(...)` shows as text. Numbers are written as numbers, never prefixed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Iterator
 from django.http import StreamingHttpResponse
 
 AS_OF_HEADER = "X-Report-As-Of"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class _Echo:
@@ -23,6 +29,8 @@ def _cell(value) -> object:
         return ""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()  # the same text as in the JSON answers
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value
 
 

