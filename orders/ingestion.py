@@ -128,6 +128,7 @@ def orders_upload(*, upload: UploadInput, received_at: datetime.datetime) -> Upl
     created_ids = {ids[number] for number in created}
     history = [entry for entry in first_history if entry["order_id"] in created_ids]
     changed_status = set()
+    appended: dict[int, str] = {}  # order id -> number, for existing orders given a status row
     for order in orders:
         known = existing.get(order.order_number)
         if known is not None and order.status != known.current_status:
@@ -138,11 +139,15 @@ def orders_upload(*, upload: UploadInput, received_at: datetime.datetime) -> Upl
                     "created": _status_time(order, received_at),
                 }
             )
-            changed_status.add(order.order_number)
+            appended[known.id] = order.order_number
         elif order.order_number in created and order.status != PENDING:
             changed_status.add(order.order_number)
     if history:
-        _rows("upload_insert_statuses.sql", {"statuses": _json(history)})
+        written_for = {
+            order_id
+            for (order_id,) in _rows("upload_insert_statuses.sql", {"statuses": _json(history)})
+        }
+        changed_status |= {number for id_, number in appended.items() if id_ in written_for}
 
     updated = (fields_changed | items_changed | changed_status) - created
     return UploadResult(

@@ -49,8 +49,12 @@ def order_create(
 def order_status_add(
     *, order: Order, status: str, created: datetime.datetime | None = None
 ) -> OrderStatus:
-    """Append a status to the history; the trigger decides whether it becomes current."""
-    entry = OrderStatus.objects.create(
+    """Append a status to the history; the trigger decides whether it becomes current.
+
+    An identical event (same order, status and time) already recorded is returned, not appended
+    again: a webhook delivered twice records one row.
+    """
+    entry, _ = OrderStatus.objects.get_or_create(
         order=order, status=Status(status), created=created or timezone.now()
     )
     order.refresh_from_db(fields=["current_status", "current_status_at", "current_status_entry_id"])

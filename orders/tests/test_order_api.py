@@ -67,3 +67,12 @@ def test_money_is_a_json_number_with_two_decimals(api, order):
     raw = api.get("/api/orders/12345").content.decode()
     assert '"total_amount": 2500.00' in raw
     assert '"price": 500.00' in raw
+
+
+def test_a_webhook_delivered_twice_records_one_row(api, order):
+    event = {"status": "failed", "created": "2025-11-12T10:01:00Z"}
+    first = api.post("/api/orders/12345/status", event)
+    again = api.post("/api/orders/12345/status", event)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert order.statuses.filter(status=Status.CANCELLED).count() == 1

@@ -190,3 +190,17 @@ def test_concurrent_overlapping_uploads_end_without_duplicates_or_errors(write_k
     assert Order.objects.values("order_number").distinct().count() == 300
     assert OrderItem.objects.count() == 900
     assert Customer.objects.count() == 1
+
+
+def test_the_same_document_sent_again_records_its_status_event_once(api, seed_body):
+    order = seed_body["orders"][0]
+    order.update(status="paid", status_at="2025-12-01T00:00:00Z")
+    api.upload(seed_body)
+    order.update(status="cancelled", status_at="2025-11-15T00:00:00Z")  # older than the payment
+    answers = [api.upload(seed_body).json() for _ in range(5)]
+    assert (answers[0]["updated"], answers[0]["status_changes"]) == (1, 1)
+    for again in answers[1:]:
+        assert (again["updated"], again["unchanged"], again["status_changes"]) == (0, 1, 0)
+    stored = Order.objects.get(order_number="12345")
+    assert stored.statuses.filter(status=Status.CANCELLED).count() == 1
+    assert stored.current_status == Status.COMPLETE  # the later payment stays current
