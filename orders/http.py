@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -31,6 +32,13 @@ ERROR_TOO_LARGE = "The body is over the limit of {limit} bytes."
 ERROR_NOT_UTF8 = "The body is not valid UTF-8."
 ERROR_NOT_JSON = "The body is not valid JSON: {reason}."
 ERROR_NOT_OBJECT = "The body must be a JSON object."
+ERROR_NUMBER_TOO_LONG = "a number has more digits than any field accepts"
+ERROR_LONE_SURROGATE = (
+    "The string at {pointer} holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not "
+    "a character: send a valid pair or the character itself."
+)
+# A surrogate escape in the text; only when there is one is the parsed body searched.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def api_view(*, methods: tuple[str, ...], write: bool = False) -> Callable:
@@ -95,9 +103,34 @@ def read_json_object(request: HttpRequest) -> dict:
         raise Problem(400, ERROR_NOT_JSON.format(reason=error.msg)) from error
     except RecursionError as error:
         raise Problem(400, ERROR_NOT_JSON.format(reason="nested too deeply")) from error
+    except ValueError as error:  # Python's limit on the digits of an integer (4,300)
+        raise Problem(400, ERROR_NOT_JSON.format(reason=ERROR_NUMBER_TOO_LONG)) from error
     if not isinstance(body, dict):
         raise Problem(400, ERROR_NOT_OBJECT)
+    if SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(body, "")) is not None:
+        raise Problem(400, ERROR_LONE_SURROGATE.format(pointer=where or "/"))
     return body
+
+
+def _lone_surrogate(value, where: str) -> str | None:
+    """The JSON pointer of the first string (or key) holding a lone surrogate, if any."""
+    if isinstance(value, str):
+        return where if any("\ud800" <= char <= "\udfff" for char in value) else None
+    children = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, child in children:
+        step = f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        if isinstance(key, str) and _lone_surrogate(key, step) is not None:
+            return step
+        found = _lone_surrogate(child, step)
+        if found is not None:
+            return found
+    return None
 
 
 def _json_default(value):

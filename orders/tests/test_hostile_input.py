@@ -122,3 +122,42 @@ def test_hostile_authorization_headers(client, seeded):
         response = client.get("/api/orders/12345", HTTP_AUTHORIZATION=header)
         assert response.status_code == 401
         assert_refused(response, seeded)
+
+
+# Issue 10 (item 2): these reached PostgreSQL or Python's codecs and answered 500.
+LONG_INTEGER = "9" * 5000  # beyond Python's 4,300-digit limit for int("...")
+
+
+@pytest.mark.parametrize("path", ["/api/orders/upload", "/api/orders/12345/status"])
+def test_an_integer_beyond_pythons_digit_limit_anywhere_is_a_400(api, seeded, path):
+    document = json.dumps(make_upload(1) if path.endswith("upload") else {"status": "paid"})
+    document = document[:-1] + f', "ignored": {LONG_INTEGER}}}'
+    response = api.post(path, document)
+    assert_refused(response, seeded)
+    assert response.status_code == 400 and "digits" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "a\\ud83d"])
+@pytest.mark.parametrize("field", ["user", "order_number", "sku", "name"])
+def test_lone_surrogates_are_a_400_with_their_pointer(api, seeded, field, escape):
+    body = make_upload(2)
+    marker = "SURROGATE-HERE"
+    if field == "user":
+        body["user"] = marker
+        pointer = "/user"
+    elif field in ("sku", "name"):
+        body["orders"][1]["items"][0][field] = marker
+        pointer = f"/orders/1/items/0/{field}"
+    else:
+        body["orders"][1][field] = marker
+        pointer = f"/orders/1/{field}"
+    response = api.post("/api/orders/upload", json.dumps(body).replace(marker, escape))
+    assert_refused(response, seeded)
+    assert response.status_code == 400 and pointer in response.json()["detail"]
+
+
+def test_a_valid_surrogate_pair_is_a_character(api, seeded):
+    body = make_upload(1)
+    text = json.dumps(body).replace(body["user"], "smile \\ud83d\\ude00", 1)
+    assert api.post("/api/orders/upload", text).status_code == 200
+    assert Customer.objects.filter(username="smile \U0001f600").exists()
