@@ -228,8 +228,9 @@ def revenue_daily_view(request: HttpRequest):
     params.check()
     if last is None:
         last = revenue_daily_last_day() or datetime.datetime.now(datetime.UTC).date()
-    if first is None:
-        first = last - datetime.timedelta(days=DAILY_DEFAULT_DAYS - 1)
+    if first is None:  # the default range stops at the first day there is (0001-01-01)
+        span = datetime.timedelta(days=DAILY_DEFAULT_DAYS - 1)
+        first = last - span if last - datetime.date.min >= span else datetime.date.min
     if not csv and (last - first).days + 1 > DAILY_MAX_DAYS:
         params.error("from", ERROR_RANGE_TOO_LONG.format(days=DAILY_MAX_DAYS))
         params.check()
