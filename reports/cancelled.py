@@ -84,12 +84,14 @@ def cursor_decode(cursor: str) -> tuple[datetime.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created_at, _, pk = raw.partition("|")
-        position = datetime.datetime.fromisoformat(created_at), int(pk)
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        moment, pk = datetime.datetime.fromisoformat(created_at), int(pk)
+        if moment.tzinfo is None or not 0 < pk < 2**63:
+            raise BadCursorError(cursor)
+        # Any offset Python reads (up to ±23:59:59, seconds included) names one instant;
+        # PostgreSQL reads only ±15:59, so the position travels in UTC.
+        return moment.astimezone(datetime.UTC), pk
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as error:
         raise BadCursorError(cursor) from error
-    if position[0].tzinfo is None or not 0 < position[1] < 2**63:
-        raise BadCursorError(cursor)
-    return position
 
 
 CANCELLED_CSV_COLUMNS = {
@@ -105,7 +107,11 @@ def cancelled_stream(*, position: tuple[datetime.datetime, int] | None) -> Itera
     """The column names, then every cancelled order after `position`, via a server-side cursor."""
     orders = cancelled_after_position(position=position)
     with transaction.atomic():
-        yield tuple(CANCELLED_CSV_COLUMNS)
-        yield from orders.values_list(*CANCELLED_CSV_COLUMNS.values()).iterator(
+        rows = orders.values_list(*CANCELLED_CSV_COLUMNS.values()).iterator(
             chunk_size=STREAM_CHUNK_ROWS
         )
+        first = next(rows, None)  # the query runs before the header is handed out
+        yield tuple(CANCELLED_CSV_COLUMNS)
+        if first is not None:
+            yield first
+            yield from rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -48,8 +49,17 @@ def _lines(rows: Iterator[tuple]) -> Iterator[str]:
 def csv_response(
     rows: Iterator[tuple], *, filename: str, as_of: datetime.datetime | None
 ) -> StreamingHttpResponse:
-    """`rows` yields the header first; see reports.selectors.report_stream."""
-    response = StreamingHttpResponse(_lines(rows), content_type="text/csv; charset=utf-8")
+    """`rows` yields the header first, once its query has run (reports.selectors.report_stream).
+
+    The header is taken here, before the response starts: a query that fails (a statement
+    timeout, a bad parameter PostgreSQL refuses) is an error answer, never a 200 whose stream
+    breaks after the first line.
+    """
+    rows = iter(rows)
+    header = next(rows)
+    response = StreamingHttpResponse(
+        _lines(itertools.chain([header], rows)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     if as_of is not None:
         response[AS_OF_HEADER] = as_of.isoformat()

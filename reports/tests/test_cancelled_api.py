@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, Status
+from orders.problems import PROBLEM_CONTENT_TYPE
 from orders.selectors import order_list_cancelled
 from orders.services import order_status_add
+from orders.tests.test_faults import Blocker
 from reports.cancelled import (
     CANCELLED_MAX_OFFSET,
     cancelled_after_position,
@@ -124,3 +128,52 @@ def test_cursors_are_opaque_round_trips():
     moment = datetime.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
     order = Order(pk=42, created_at=moment)
     assert cursor_decode(cursor_encode(order)) == (moment, 42)
+
+
+def raw_cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("moment", "utc"),
+    [
+        ("2025-06-01T23:59:00+23:59", "2025-06-01T00:00:00+00:00"),
+        ("2025-06-01T00:00:10+00:00:10", "2025-06-01T00:00:00+00:00"),
+    ],
+)
+def test_a_cursor_with_any_offset_python_reads_names_its_utc_instant(
+    cancelled, client_all, moment, utc
+):
+    """Issue 10: offsets beyond ±15:59 or with seconds reached PostgreSQL and gave a 500."""
+    cursor = raw_cursor(f"{moment}|{2**62}")
+    expected = order_list_cancelled().filter(created_at__lte=datetime.datetime.fromisoformat(utc))
+    page = body(client_all.get(URL, {"cursor": cursor}))
+    assert numbers(page) == list(expected.values_list("order_number", flat=True)[:50])
+    rows = csv_rows(client_all.get(URL, {"cursor": cursor, "format": "csv"}))
+    assert [row["order_number"] for row in rows] == list(
+        expected.values_list("order_number", flat=True)
+    )
+
+
+def test_a_cursor_whose_instant_leaves_the_calendar_is_a_400(cancelled, client_all):
+    cursor = raw_cursor(f"0001-01-01T00:00:00+23:59|{2**62}")
+    for params in ({"cursor": cursor}, {"cursor": cursor, "format": "csv"}):
+        response = client_all.get(URL, params)
+        assert response.status_code == 400
+        assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_whose_query_fails_is_an_error_answer_not_a_broken_stream(cancelled, client_all):
+    blocker = Blocker("LOCK TABLE orders_order IN ACCESS EXCLUSIVE MODE")
+    blocker.start()
+    blocker.locked.wait(10)
+    try:
+        with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=300):
+            response = client_all.get(URL, {"format": "csv"})
+    finally:
+        blocker.release.set()
+        blocker.join()
+        connection.close()  # drop the session that carries the short timeout
+    assert not response.streaming
+    assert (response.status_code, response["Content-Type"]) == (503, PROBLEM_CONTENT_TYPE)
