@@ -56,6 +56,11 @@ ERROR_NO_ITEMS = "must contain at least one item"
 ERROR_TOO_MANY_ITEMS = f"must contain at most {MAX_ITEMS} items per order"
 ERROR_DUPLICATE_ORDER = "repeats the order number of {other}"
 ERROR_STATUS_BEFORE_CREATED = "must not be before created_at"
+# A status time far in the future would stay the order's current status for ever (no later
+# event could beat it): allow only clock skew.
+STATUS_FUTURE_SKEW = datetime.timedelta(minutes=5)
+ERROR_STATUS_IN_FUTURE = "must not be more than 5 minutes in the future"
+ERROR_STATUS_BEFORE_ORDER = "must not be before the order's created_at ({created_at})"
 ERROR_SUMMARY = "The upload has {count} invalid field(s); nothing was written."
 ERROR_STATUS_BODY = "The status change has {count} invalid field(s); nothing was written."
 
@@ -128,13 +133,26 @@ def upload_parse(body: dict) -> UploadInput:
     return UploadInput(username=username, orders=tuple(orders))
 
 
-def status_parse(body: dict) -> StatusInput:
+def status_parse(body: dict, *, order_created_at: datetime.datetime) -> StatusInput:
+    """A status event for an order created at `order_created_at`; its time bounded by it."""
     errors = _Errors()
     status = _status(body, "status", "", errors)
     created = _datetime(body, "created", "", errors, required=False)
+    if created is not None:
+        if created > _now() + STATUS_FUTURE_SKEW:
+            errors.add("/created", ERROR_STATUS_IN_FUTURE)
+        elif created < order_created_at:
+            errors.add(
+                "/created",
+                ERROR_STATUS_BEFORE_ORDER.format(created_at=order_created_at.isoformat()),
+            )
     if errors:
         raise Problem(422, ERROR_STATUS_BODY.format(count=len(errors)), errors=errors)
     return StatusInput(status=status, created=created)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _order(raw, where: str, errors: _Errors) -> OrderInput | None:
@@ -149,6 +167,8 @@ def _order(raw, where: str, errors: _Errors) -> OrderInput | None:
     status_at = _datetime(raw, "status_at", where, errors, required=False)
     if status_at and created_at and status_at < created_at:
         errors.add(f"{where}/status_at", ERROR_STATUS_BEFORE_CREATED)
+    elif status_at and status_at > _now() + STATUS_FUTURE_SKEW:
+        errors.add(f"{where}/status_at", ERROR_STATUS_IN_FUTURE)
     items = _items(raw.get("items"), f"{where}/items", errors)
     if len(errors) > count:
         return None

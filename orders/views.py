@@ -75,7 +75,7 @@ def _order_or_404(request: HttpRequest, order_number: str, *, with_history: bool
 @api_view(methods=("POST",), write=True)
 def order_status_view(request: HttpRequest, order_number: str):
     order = _order_or_404(request, order_number)
-    change = status_parse(read_json_object(request))
+    change = status_parse(read_json_object(request), order_created_at=order.created_at)
     entry = order_status_add(order=order, status=change.status, created=change.created)
     return json_response(
         {

@@ -76,3 +76,27 @@ def test_a_webhook_delivered_twice_records_one_row(api, order):
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert order.statuses.filter(status=Status.CANCELLED).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("created", "detail"),
+    [
+        ("9999-12-31T00:00:00Z", "in the future"),  # would pin the status for ever
+        ("0001-01-01T00:00:00Z", "before the order's created_at"),
+    ],
+)
+def test_webhook_times_are_bounded(api, order, created, detail):
+    history = list(order.statuses.values_list("pk", flat=True))
+    response = api.post("/api/orders/12345/status", {"status": "paid", "created": created})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["pointer"] == "/created" and detail in error["detail"]
+    assert list(order.statuses.values_list("pk", flat=True)) == history
+
+
+def test_an_upload_status_time_far_in_the_future_is_refused(api, seed_body):
+    seed_body["orders"][0]["status_at"] = "9999-12-31T00:00:00Z"
+    response = api.upload(seed_body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/orders/0/status_at"
+    assert not Order.objects.exists()
