@@ -50,17 +50,22 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request):
         timeout = settings.REQUEST_STATEMENT_TIMEOUT_MS
-        if timeout and getattr(connection, "statement_timeout_ms", None) != timeout:
+        if timeout:
             try:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
-                    )
+                # Open the session now, not later inside the view: a connection aged out by
+                # CONN_MAX_AGE was closed at the start of this request, and the flag below
+                # must describe the session the view will use.
+                connection.ensure_connection()
+                if getattr(connection, "statement_timeout_ms", None) != timeout:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
+                        )
+                    connection.statement_timeout_ms = timeout
             except OperationalError as error:
                 if not request.path.startswith(UNAVAILABLE_AS_PROBLEM):
                     raise
                 return unavailable(request, error)
-            connection.statement_timeout_ms = timeout
         return self.get_response(request)
 
 
