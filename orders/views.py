@@ -15,6 +15,7 @@ from orders.models import Order, OrderStatus
 from orders.problems import Problem
 from orders.services import order_status_add
 from orders.upload_validation import status_parse, upload_parse
+from project.snapshots import one_snapshot
 
 logger = logging.getLogger("orders.upload")
 
@@ -91,7 +92,9 @@ def order_status_view(request: HttpRequest, order_number: str):
 
 @api_view(methods=("GET",))
 def order_detail_view(request: HttpRequest, order_number: str):
-    order = _order_or_404(request, order_number, with_history=True)
+    with one_snapshot():  # the order, its items and its history as of one moment
+        order = _order_or_404(request, order_number, with_history=True)
+        items, history = list(order.items.all()), list(order.statuses.all())
     return json_response(
         {
             "order_number": order.order_number,
@@ -102,10 +105,8 @@ def order_detail_view(request: HttpRequest, order_number: str):
             "current_status_at": order.current_status_at,
             "items": [
                 {"sku": i.sku, "name": i.name, "quantity": i.quantity, "price": money(i.price)}
-                for i in order.items.all()
+                for i in items
             ],
-            "status_history": [
-                {"status": s.status, "created": s.created} for s in order.statuses.all()
-            ],
+            "status_history": [{"status": s.status, "created": s.created} for s in history],
         }
     )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from orders.models import Order, Status
+from orders.tests.conftest import Api
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +102,40 @@ def test_an_upload_status_time_far_in_the_future_is_refused(api, seed_body):
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/orders/0/status_at"
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_order_detail_never_contradicts_its_own_history_under_a_stream_of_webhooks(api, seed_body):
+    """Issue 10: the order and its history were read in separate snapshots."""
+    import threading
+
+    from django.db import connection
+
+    assert api.upload(seed_body).status_code == 200
+    stop, errors = threading.Event(), []
+
+    def webhooks() -> None:
+        try:
+            writer = Api(Client(), api.key)
+            for step in range(400):
+                if stop.is_set():
+                    break
+                status = "paid" if step % 2 else "refunded"
+                writer.post("/api/orders/12345/status", {"status": status})
+        except Exception as error:  # any writer error fails the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=webhooks)
+    writer.start()
+    contradictions = 0
+    try:
+        for _ in range(150):
+            detail = api.get("/api/orders/12345").json()
+            latest = max(detail["status_history"], key=lambda s: s["created"])
+            contradictions += detail["current_status"] != latest["status"]
+    finally:
+        stop.set()
+        writer.join()
+    assert errors == [] and contradictions == 0
