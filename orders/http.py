@@ -76,12 +76,6 @@ def _authenticate(request: HttpRequest) -> ApiKey:
     return key
 
 
-def require_customer_access(request: HttpRequest, customer_id: int) -> None:
-    bound = request.api_key.customer_id
-    if bound is not None and bound != customer_id:
-        raise Problem(403, ERROR_OTHER_CUSTOMER)
-
-
 def read_json_object(request: HttpRequest) -> dict:
     content_type = request.content_type or ""
     if content_type not in JSON_CONTENT_TYPES and not content_type.endswith("+json"):

@@ -269,10 +269,10 @@ def paths() -> dict:
                     "201": json_body(ref("StatusChangeResult"), "Recorded"),
                     "400": problem("not JSON, invalid UTF-8, or not an object"),
                     "401": UNAUTHORIZED,
-                    "403": problem("read-only key, or a key bound to another customer"),
-                    "404": problem("no such order"),
+                    "403": problem("read-only key"),
+                    "404": problem("no such order (for a key bound to a customer: none of its)"),
                     "415": problem("not application/json"),
-                    "422": problem("invalid fields"),
+                    "422": problem("invalid fields, or a time before the order or in the future"),
                     "503": UNAVAILABLE,
                 },
             }
@@ -285,8 +285,7 @@ def paths() -> dict:
                 "responses": {
                     "200": json_body(ref("Order")),
                     "401": UNAUTHORIZED,
-                    "403": problem("a key bound to another customer"),
-                    "404": problem("no such order"),
+                    "404": problem("no such order (for a key bound to a customer: none of its)"),
                     "503": UNAVAILABLE,
                 },
             }

@@ -74,8 +74,16 @@ def test_customer_bound_key(client, seeded, seed_body):
     refused = bound.upload({**seed_body, "user": "shop_b"})
     assert refused.status_code == 403
     assert "test_seller" in refused.json()["detail"]
-    assert bound.get("/api/orders/B-1").status_code == 403
-    assert bound.post("/api/orders/B-1/status", {"status": "paid"}).status_code == 403
+    # Another customer's order answers like a missing one: the key learns nothing (issue 10).
+    for number in ("B-1", "NO-SUCH"):
+        read = bound.get(f"/api/orders/{number}")
+        write = bound.post(f"/api/orders/{number}/status", {"status": "paid"})
+        assert (read.status_code, write.status_code) == (404, 404)
+        assert (
+            read.json()["detail"]
+            == write.json()["detail"]
+            == f"No order has the number {number!r}."
+        )
 
 
 def test_create_api_key_prints_the_key_alone_on_the_last_line_and_stores_a_digest():
