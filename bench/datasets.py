@@ -22,7 +22,7 @@ from bench.support import drop_bench_database, use_bench_database_named
 from orders.generation import GENERATED_TABLES, orders_generate
 from orders.models import Status
 from project.sqlfiles import read_sql
-from reports.refresh import reports_refresh
+from reports.refresh import FULL, reports_refresh
 
 # Fixed, so the same size always means the same data (the generator is deterministic).
 DATASET_SEED = 1
@@ -34,13 +34,28 @@ ERROR_WRONG_SIZE = (
     "Run again with --rebuild to drop and regenerate it."
 )
 ERROR_REFRESH_LOCKED = (
-    "{database}: another refresh_reports run holds its lock; the report views may be stale."
+    "{database}: another refresh_reports run holds its lock; the reports may be stale."
 )
 ERROR_REFRESH_FAILED = "refresh_reports failed on {database}: {details}"
 
 
+# One benchmark run per dataset at a time: the live section commits changes (and undoes them),
+# and two runs' writes would also skew each other's timings. A session-level advisory lock,
+# held by Django's connection to the dataset until the run moves on or ends.
+DATASET_LOCK_KEY = 0x62656E6368  # "bench"
+
+
 class DatasetError(Exception):
     pass
+
+
+def _dataset_lock(database: str, log: Callable[[str], None]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [DATASET_LOCK_KEY])
+        if cursor.fetchone()[0]:
+            return
+        log(f"{database}: another benchmark run is using it; waiting for it to finish")
+        cursor.execute("SELECT pg_advisory_lock(%s)", [DATASET_LOCK_KEY])
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,20 @@ def tables_vacuum() -> float:
     return time.perf_counter() - started
 
 
+def reports_vacuum() -> float:
+    """VACUUM ANALYZE the live reports' tables (after a full rebuild rewrote them)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'reports_data' ORDER BY 1"
+        )
+        for (table,) in cursor.fetchall():
+            cursor.execute(
+                sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier("reports_data", table))
+            )
+    return time.perf_counter() - started
+
+
 def _facts() -> dict:
     with connection.cursor() as cursor:
         cursor.execute(read_sql("bench", "dataset_facts.sql"), {"cancelled": Status.CANCELLED})
@@ -115,14 +144,15 @@ def dataset_prepare(
 ) -> Dataset:
     """Switch Django to the dataset of `orders` orders, generating it first when needed.
 
-    Also VACUUMs it and, with `refresh`, brings the report views up to date
-    (refresh_reports --if-changed).
+    Also VACUUMs it and, with `refresh`, brings the stored reports up to date (`refresh_reports`:
+    the pending changes, or a full rebuild when one is due, e.g. after generation).
     """
     database = database_name(orders)
     if rebuild:
         log(f"dropping {database} (--rebuild)")
         drop_bench_database(database)
     use_bench_database_named(database)
+    _dataset_lock(database, log)
     found = _scalar("SELECT count(*) FROM orders_order")
     record = _record(database)
     generated_now = False
@@ -152,12 +182,14 @@ def dataset_prepare(
         raise DatasetError(ERROR_WRONG_SIZE.format(database=database, found=found, wanted=orders))
     vacuum_seconds = tables_vacuum()
     if refresh or generated_now:
-        run = reports_refresh(if_changed=True)
+        run = reports_refresh()
         if not run.lock_acquired:
             raise DatasetError(ERROR_REFRESH_LOCKED.format(database=database))
         if run.failed:
-            details = "; ".join(f"{o.view}: {o.detail}" for o in run.failed)
-            raise DatasetError(ERROR_REFRESH_FAILED.format(database=database, details=details))
+            raise DatasetError(ERROR_REFRESH_FAILED.format(database=database, details=run.error))
+        if run.mode == FULL:
+            log(f"{database}: reports rebuilt in {run.duration_ms / 1000:.1f} s")
+            reports_vacuum()
     return Dataset(
         database=database,
         orders=orders,

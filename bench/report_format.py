@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bench.cancelled import ENDPOINT_KEY
+from bench.live import CHANGE_KINDS, ORDERS_KIND, TARGET_ENDPOINT_P50_S, LiveResult
 from bench.measure import Measurement, Timing
-from bench.performance import TARGET_ORDERS, BenchmarkResult
+from bench.performance import SECTIONS, TARGET_ORDERS, BenchmarkOptions, BenchmarkResult
 from bench.writes import NO_TRIGGER
 
 NOT_RUN = "-"
@@ -195,16 +196,8 @@ def _writes(result: BenchmarkResult) -> list[str]:
 
 
 def _reports(result: BenchmarkResult) -> list[str]:
-    refresh = [
-        [
-            cost.view,
-            f"{cost.rows:,}" if cost.rows is not None else NOT_RUN,
-            timing(cost.concurrent),
-            timing(cost.blocking),
-            ratio(cost.concurrent, cost.blocking),
-        ]
-        for cost in result.refresh
-    ]
+    cost = result.refresh
+    refresh = [[cost.label, f"{cost.orders:,}", timing(cost.timing)]]
     compared = [
         [
             f"`{comparison.label}`",
@@ -218,15 +211,18 @@ def _reports(result: BenchmarkResult) -> list[str]:
     return [
         "## 3. Reports",
         "",
-        "Refresh time of each view as `refresh_reports` logs it, after a warm-up refresh. "
-        "CONCURRENTLY lets readers read throughout; blocking (plain REFRESH) locks them out.",
+        "A full rebuild of every stored report from its definition (`refresh_reports --full`), "
+        "as the run reports it: every order's contribution recomputed, the stored tables merged "
+        "(only differing rows change; readers keep reading). The incremental refresh is in the "
+        "Live reports section.",
         "",
-        *_table(["view", "rows", "CONCURRENTLY", "blocking", "÷ blocking"], refresh),
-        "Each endpoint answered from its view, against the same answer computed live from the "
-        "orders by the ORM (bench/reporting_live.py) in process; *same answer* compares them.",
+        *_table(["run", "orders", "duration"], refresh),
+        "Each endpoint answered from the stored reports, against the same answer computed live "
+        "from the orders by the ORM (bench/reporting_live.py) in process; *same answer* compares "
+        "them.",
         "",
         *_table(
-            ["report", "endpoint (view)", "live ORM", "live ÷ view", "same answer"],
+            ["report", "endpoint (stored)", "live ORM", "live ÷ stored", "same answer"],
             compared,
             "lrrrl",
         ),
@@ -240,7 +236,7 @@ def _readers(result: BenchmarkResult) -> list[str]:
         return []
     return [
         "Readers during a refresh: the endpoints above, requested in a loop while another "
-        f"session refreshed every view CONCURRENTLY ({duration(readers.refresh_s)}).",
+        f"session rebuilt every report (`refresh_reports --full`, {duration(readers.refresh_s)}).",
         "",
         *_table(
             ["requests", "p50", "p99", "max", "target p99 ≤ 50 ms"],
@@ -255,6 +251,185 @@ def _readers(result: BenchmarkResult) -> list[str]:
             ],
         ),
     ]
+
+
+def _live_command(result: BenchmarkResult) -> str:
+    options = result.options
+    parts = ["python manage.py benchmark", f"--orders {options.orders}"]
+    parts += [f"--skip-{section}" for section in SECTIONS if section != "live"]
+    defaults = BenchmarkOptions()
+    for flag, name in (
+        ("--live-changes", "live_changes"),
+        ("--live-rounds", "live_rounds"),
+        ("--lag-changes", "lag_changes"),
+        ("--lag-spacing", "lag_spacing_s"),
+        ("--status-rows", "status_rows"),
+        ("--write-repeat", "write_repeat"),
+        ("--upload-orders", "upload_orders"),
+        ("--repeat", "repeat"),
+    ):
+        if getattr(options, name) != getattr(defaults, name):
+            parts.append(f"{flag} {getattr(options, name)}")
+    if not options.live_check:
+        parts.append("--skip-live-check")
+    return " ".join(parts)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.1f}"
+
+
+def _live(result: BenchmarkResult) -> list[str]:
+    live: LiveResult = result.live
+    command = _live_command(result)
+    rounds = [
+        [
+            "warm-up" if r.number == 0 else str(r.number),
+            f"{r.orders:,}",
+            duration(r.write_s),
+            duration(r.refresh.seconds),
+            f"{r.refresh.orders_touched:,}",
+            f"{r.refresh.orders_changed:,}",
+            f"{r.refresh.customers_touched:,}",
+        ]
+        for r in live.rounds
+    ]
+    mix = ", ".join(
+        f"{count:,} {CHANGE_KINDS[kind][0]}" for kind, count in live.rounds[0].mix.items()
+    )
+    summary = [
+        [
+            duration(live.full.seconds),
+            f"{live.full.orders_changed:,}",
+            duration(live.incremental_p50_s),
+            f"{live.speedup:,.0f}x",
+        ]
+    ]
+    writes = [
+        [
+            cost.label,
+            cost.rows,
+            timing(cost.on),
+            timing(cost.off),
+            cost.ratio_text,
+        ]
+        for cost in live.writes
+    ]
+    notes = [f"- *{cost.label}*: {cost.note}" for cost in live.writes if cost.note]
+    orders_bytes = sum(size.bytes for size in live.storage if size.kind == ORDERS_KIND)
+    storage = [
+        [f"`{size.name}`", size.kind, f"{size.rows:,}", _mb(size.bytes)] for size in live.storage
+    ]
+    fresh = live.freshness
+    endpoints = [
+        [
+            endpoint.label,
+            f"`{endpoint.path}`",
+            timing(endpoint.measurement.timing),
+            "met" if endpoint.measurement.timing.p50 <= TARGET_ENDPOINT_P50_S else "**missed**",
+        ]
+        for endpoint in live.endpoints
+    ]
+    lines = [
+        "## 4. Live reports",
+        "",
+        f"Reproduce this section alone: `{command}`. Every change it commits is undone (and "
+        "the undo applied) before it ends, so the dataset and its reports stay as they were. "
+        "Times of `reports_refresh()` are wall times around the call, its commit included.",
+        "",
+        "### a. Incremental refresh vs full refresh",
+        "",
+        f"Each round commits changes to {live.changes:,} orders spread over the whole table, "
+        f"as separate writers: {mix}. Then one `reports_refresh()` (what `refresh_reports` "
+        "runs) applies them. The first round is a warm-up.",
+        "",
+        *_table(
+            [
+                "round",
+                "orders changed",
+                "writes took",
+                "incremental refresh",
+                "orders touched",
+                "orders changed",
+                "customers",
+            ],
+            rounds,
+        ),
+        *_table(
+            [
+                "full refresh (`--full`)",
+                "orders",
+                f"incremental, p50 of {len(live.measured)} rounds",
+                "full ÷ incremental",
+            ],
+            summary,
+            "rrrr",
+        ),
+        f"Undoing every round's changes ({live.undo.orders_touched:,} orders) took one "
+        f"incremental refresh of {duration(live.undo.seconds)}. After the full refresh the "
+        f"reports_data tables were VACUUMed ({duration(live.vacuum_s)}), as autovacuum "
+        "would do.",
+        "",
+        "### b. The write path with and without change capture",
+        "",
+        "Each write in a transaction rolled back (the dataset is unchanged), foreign keys "
+        "checked in the statement; without capture the transaction first runs "
+        "`set_config('reports.capture', 'off', true)`. The variants alternate; one warm-up "
+        "each. The uploads call the upload service (`orders.ingestion.orders_upload`) in "
+        "process, without HTTP.",
+        "",
+        *_table(["write", "size", "capture on", "capture off", "on ÷ off"], writes),
+        *notes,
+        *([""] if notes else []),
+        "### c. Storage",
+        "",
+        f"The live machinery takes {_mb(live.storage_bytes)} MB"
+        + (
+            f", {live.storage_bytes / orders_bytes:.0%} of the orders tables "
+            f"({_mb(orders_bytes)} MB)."
+            if orders_bytes
+            else "."
+        )
+        + " Sizes include indexes and TOAST; rows are the planner's counts after VACUUM ANALYZE.",
+        "",
+        *_table(["relation", "kind", "rows", "MB"], storage, "llrr"),
+        "### d. Freshness",
+        "",
+        f"`refresh_reports --follow --interval {fresh.follow_interval_s}` in a process of its "
+        f"own; another session commits {fresh.changes:,} status changes, one every "
+        f"{duration(fresh.spacing_s)}, and a third polls `reports_data.refresh_state.as_of` "
+        f"every {duration(0.005)}. The lag of a commit: from its commit returning until as_of "
+        "is at or after the server's clock read right after it. The follower's runs that "
+        f"applied something: {len(fresh.follower_runs.samples):,}, each "
+        f"{timing(fresh.follower_runs)} as it reports them.",
+        "",
+        *_table(
+            ["commits", "p50", "p99", "max", "never seen", "target p99 ≤ 2 s"],
+            [
+                [
+                    f"{fresh.changes:,}",
+                    duration(fresh.lags.p50),
+                    duration(fresh.lags.p99),
+                    duration(max(fresh.lags.samples)) if fresh.lags.samples else NOT_RUN,
+                    f"{fresh.missed:,}",
+                    "met" if fresh.lags.p99 <= 2.0 and not fresh.missed else "**missed**",
+                ]
+            ],
+        ),
+        "### e. Report endpoints",
+        "",
+        "Through Django's test `Client` with a read key, from the stored reports, after the "
+        "above (changes undone and applied, tables VACUUMed).",
+        "",
+        *_table(["report", "path", "p50 (p99)", "≤ 5 ms p50"], endpoints, "llrr"),
+    ]
+    if live.check_differences is not None:
+        lines += [
+            f"`check_reports` afterwards (every stored report against its definition): "
+            f"{live.check_differences} difference(s), {duration(live.check_s)}.",
+            "",
+        ]
+    return lines
 
 
 def _growth(result: BenchmarkResult) -> list[str]:
@@ -284,7 +459,7 @@ def _growth(result: BenchmarkResult) -> list[str]:
         "seed ÷ endpoint",
     ]
     return [
-        "## 4. Growth",
+        "## 5. Growth",
         "",
         "The project's endpoints at each size (one database each) against the seed's query: "
         "the endpoints cost the same at any size, the seed's query grows with the table.",
@@ -310,6 +485,8 @@ def report_markdown(result: BenchmarkResult) -> str:
         lines += _writes(result)
     if result.refresh is not None:
         lines += _reports(result)
+    if result.live is not None:
+        lines += _live(result)
     if result.growth is not None:
         lines += _growth(result)
     lines += _closing(result)

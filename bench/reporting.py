@@ -1,5 +1,6 @@
-"""The reports: refresh cost per view (CONCURRENTLY vs blocking), and endpoint latency from the
-materialized views against the same answer computed live by the ORM (bench/reporting_live.py).
+"""The reports: the cost of a full rebuild (`refresh_reports --full`), and endpoint latency from
+the stored reports against the same answer computed live by the ORM (bench/reporting_live.py).
+The incremental refresh and the rest of the live machinery are measured in bench/live.py.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from bench.reporting_live import (
     live_revenue_daily,
     live_revenue_monthly,
 )
-from reports.refresh import REFRESHED, reports_refresh
+from reports.refresh import RefreshRun, reports_refresh
 from reports.selectors import product_top, report_rows, revenue_daily_last_day
 
 STATS_USER = "customer_0000001"  # every generated dataset has it
 LOYAL_MIN_COMPLETED = 6  # seed 001's "more than 5"
 DAILY_DAYS = 31
 
-ERROR_REFRESH = "refresh_reports did not refresh every view: {details}"
+ERROR_REFRESH = "refresh_reports {mode} did not complete: {details}"
+ERROR_LOCKED = "another refresh_reports run holds the lock"
 
 
 class RefreshError(RuntimeError):
@@ -37,10 +39,9 @@ class RefreshError(RuntimeError):
 
 @dataclass(frozen=True)
 class RefreshCost:
-    view: str
-    rows: int | None
-    concurrent: Timing
-    blocking: Timing
+    label: str
+    orders: int  # orders whose contribution the run recomputed
+    timing: Timing
 
 
 @dataclass(frozen=True)
@@ -60,34 +61,26 @@ class ReportCase:
     fields: tuple[str, ...]
 
 
-def _refresh_round(*, concurrently: bool) -> list:
-    run = reports_refresh(concurrently=concurrently)
-    problems = [o for o in run.outcomes if o.status != REFRESHED]
-    if not run.lock_acquired or problems:
-        details = "; ".join(f"{o.view}: {o.status} {o.detail}" for o in problems) or "locked"
-        raise RefreshError(ERROR_REFRESH.format(details=details))
-    return list(run.outcomes)
+def refresh_checked(*, full: bool) -> RefreshRun:
+    """One `reports_refresh`; a failure or a lock held elsewhere raises RefreshError."""
+    run = reports_refresh(full=full)
+    mode = "--full" if full else "(incremental)"
+    if not run.lock_acquired:
+        raise RefreshError(ERROR_REFRESH.format(mode=mode, details=ERROR_LOCKED))
+    if run.failed:
+        raise RefreshError(ERROR_REFRESH.format(mode=mode, details=run.error))
+    return run
 
 
-def refresh_measure(*, repeat: int, log: Callable[[str], None] = print) -> list[RefreshCost]:
-    """A warm-up refresh, then `repeat` rounds of CONCURRENTLY and blocking, alternating."""
-    log("  reports: warm-up refresh of every view")
-    order = [outcome.view for outcome in _refresh_round(concurrently=True)]
-    samples = {(view, mode): [] for view in order for mode in (True, False)}
-    rows: dict[str, int | None] = {}
-    for _ in range(repeat):
-        for concurrently in (True, False):
-            mode = "CONCURRENTLY" if concurrently else "blocking"
-            log(f"  reports: refresh every view, {mode}")
-            for outcome in _refresh_round(concurrently=concurrently):
-                samples[(outcome.view, concurrently)].append(outcome.duration_ms / 1000)
-                rows[outcome.view] = outcome.rows
-    return [
-        RefreshCost(
-            view, rows.get(view), Timing(samples[(view, True)]), Timing(samples[(view, False)])
-        )
-        for view in order
-    ]
+def refresh_measure(*, repeat: int, log: Callable[[str], None] = print) -> RefreshCost:
+    """`repeat` full rebuilds (`refresh_reports --full`), each timed as the run reports it."""
+    samples, orders = [], 0
+    for number in range(1, repeat + 1):
+        log(f"  reports: full refresh {number}/{repeat}")
+        run = refresh_checked(full=True)
+        samples.append(run.duration_ms / 1000)
+        orders = run.orders_changed
+    return RefreshCost("refresh_reports --full", orders, Timing(samples))
 
 
 def report_cases() -> list[ReportCase]:
@@ -197,10 +190,10 @@ class ReadersDuringRefresh:
 
 
 def readers_during_refresh(*, client, log: Callable[[str], None] = print) -> ReadersDuringRefresh:
-    """Report endpoints read in a loop while another connection refreshes every view.
+    """Report endpoints read in a loop while another connection rebuilds every report.
 
-    The refresh runs CONCURRENTLY in a thread with its own session; the readers (this thread)
-    record each request's latency until the refresh round ends.
+    The full refresh runs in a thread with its own session; the readers (this thread) record
+    each request's latency until it ends.
     """
     import threading
     import time
@@ -214,7 +207,7 @@ def readers_during_refresh(*, client, log: Callable[[str], None] = print) -> Rea
     def refresher() -> None:
         started = time.perf_counter()
         try:
-            outcome["run"] = _refresh_round(concurrently=True)
+            outcome["run"] = refresh_checked(full=True)
         except Exception as error:  # reported by the caller
             outcome["error"] = error
         finally:
@@ -222,7 +215,7 @@ def readers_during_refresh(*, client, log: Callable[[str], None] = print) -> Rea
             connection.close()
             finished.set()
 
-    log("  reports: readers during a CONCURRENTLY refresh of every view")
+    log("  reports: readers during a full refresh")
     thread = threading.Thread(target=refresher)
     samples: list[float] = []
     thread.start()

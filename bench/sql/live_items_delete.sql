@@ -1,0 +1,1 @@
+DELETE FROM orders_orderitem WHERE order_id = ANY(%(ids)s)
