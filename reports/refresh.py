@@ -74,12 +74,22 @@ def _lock_taken(error: DatabaseError) -> bool:
     return getattr(error.__cause__, "pgcode", None) in LOCK_TAKEN
 
 
-def _apply(cursor) -> tuple[int, int, int]:
+def apply_pending(cursor) -> tuple[int, int, int]:
+    """The incremental step, in the caller's refresh_snapshot: (touched, changed, customers)."""
     cursor.execute(read_sql("reports", "live_pending.sql"))
     if not cursor.fetchone()[0]:
         return 0, 0, 0  # only as_of moves: no temporary tables for nothing
     cursor.execute(read_sql("reports", "live_apply.sql"))
     return cursor.fetchone()
+
+
+def mark_applied(cursor, *, as_of: datetime.datetime) -> None:
+    """Everything committed before `as_of` is in the stored reports now."""
+    cursor.execute(
+        "UPDATE reports_data.refresh_state "
+        "SET as_of = %s, rebuild_required = false, rebuild_reason = '', stale_after = %s",
+        [as_of, datetime.timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)],
+    )
 
 
 def _rebuild(cursor) -> tuple[int, int, int]:
@@ -143,12 +153,8 @@ def _run(*, full: bool) -> RefreshRun | None:
             return None
         as_of, rebuild_required = state
         mode = FULL if full or rebuild_required else INCREMENTAL
-        touched, changed, customers = (_rebuild if mode == FULL else _apply)(cursor)
-        cursor.execute(
-            "UPDATE reports_data.refresh_state "
-            "SET as_of = %s, rebuild_required = false, rebuild_reason = '', stale_after = %s",
-            [as_of, datetime.timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)],
-        )
+        touched, changed, customers = (_rebuild if mode == FULL else apply_pending)(cursor)
+        mark_applied(cursor, as_of=as_of)
         duration_ms = round((time.perf_counter() - started) * 1000)
         if touched or customers or mode == FULL:
             _log(mode=mode, duration_ms=duration_ms, rows=changed, watermark=touched + customers)
