@@ -6,6 +6,7 @@ Unknown fields are ignored, so that clients may send richer documents than this 
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,6 +57,14 @@ ERROR_NO_ITEMS = "must contain at least one item"
 ERROR_TOO_MANY_ITEMS = f"must contain at most {MAX_ITEMS} items per order"
 ERROR_DUPLICATE_ORDER = "repeats the order number of {other}"
 ERROR_STATUS_BEFORE_CREATED = "must not be before created_at"
+ERROR_CONTROL = "must not contain control characters (newline, tab, U+0001 ...)"
+ERROR_INVISIBLE = (
+    "must not contain control or invisible characters (newline, U+200B zero-width space, "
+    "U+FEFF, bidirectional overrides ...)"
+)
+# Unicode categories: Cc control, Cf format (invisible), Zl/Zp line and paragraph separators.
+TEXT_REFUSED = frozenset({"Cc", "Zl", "Zp"})
+IDENTIFIER_REFUSED = TEXT_REFUSED | {"Cf"}
 # A status time far in the future would stay the order's current status for ever (no later
 # event could beat it): allow only clock skew.
 STATUS_FUTURE_SKEW = datetime.timedelta(minutes=5)
@@ -197,7 +206,7 @@ def _items(raw, where: str, errors: _Errors) -> tuple[ItemInput, ...]:
         items.append(
             ItemInput(
                 sku=_string(item, "sku", 50, item_where, errors),
-                name=_string(item, "name", 255, item_where, errors),
+                name=_string(item, "name", 255, item_where, errors, identifier=False),
                 quantity=_quantity(item, "quantity", item_where, errors),
                 price=_amount(item, "price", MAX_PRICE, item_where, errors),
             )
@@ -205,9 +214,18 @@ def _items(raw, where: str, errors: _Errors) -> tuple[ItemInput, ...]:
     return tuple(items)
 
 
-def _string(data: dict, key: str, max_length: int, where: str, errors: _Errors):
+def _string(
+    data: dict, key: str, max_length: int, where: str, errors: _Errors, *, identifier: bool = True
+):
+    """A non-blank string in NFC (one spelling per visible text, so one order per number).
+
+    Control characters are refused everywhere; invisible format characters (zero-width space,
+    BOM, bidirectional overrides) in identifiers, where they would make look-alike keys.
+    """
     value = data.get(key)
     at = f"{where}/{key}"
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value)
     if value is None:
         errors.add(at, ERROR_REQUIRED)
     elif not isinstance(value, str):
@@ -218,9 +236,15 @@ def _string(data: dict, key: str, max_length: int, where: str, errors: _Errors):
         errors.add(at, ERROR_TOO_LONG.format(max=max_length))
     elif "\x00" in value:
         errors.add(at, ERROR_NUL)
+    elif any(unicodedata.category(char) in _refused(identifier) for char in value):
+        errors.add(at, ERROR_INVISIBLE if identifier else ERROR_CONTROL)
     else:
         return value
     return None
+
+
+def _refused(identifier: bool) -> frozenset[str]:
+    return IDENTIFIER_REFUSED if identifier else TEXT_REFUSED
 
 
 def _datetime(data: dict, key: str, where: str, errors: _Errors, *, required: bool = True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -59,6 +60,7 @@ def orders_upload_view(request: HttpRequest):
 
 
 def _order_or_404(request: HttpRequest, order_number: str, *, with_history: bool = False):
+    order_number = unicodedata.normalize("NFC", order_number)  # as uploads store it
     if len(order_number) > ORDER_NUMBER_MAX or "\x00" in order_number:
         raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=order_number[:ORDER_NUMBER_MAX]))
     orders = Order.objects.select_related("customer")

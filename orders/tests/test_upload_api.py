@@ -207,3 +207,40 @@ def test_the_same_document_sent_again_records_its_status_event_once(api, seed_bo
     stored = Order.objects.get(order_number="12345")
     assert stored.statuses.filter(status=Status.CANCELLED).count() == 1
     assert stored.current_status == Status.COMPLETE  # the later payment stays current
+
+
+@pytest.mark.parametrize("field", ["user", "order_number", "sku"])
+@pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u202e", "\n", "\x01", "\u2028"])
+def test_invisible_and_control_characters_in_identifiers_are_refused(api, field, invisible):
+    """Issue 10: they made look-alike customers, orders and products."""
+    body = make_upload(1)
+    where = {"user": "/user", "order_number": "/orders/0/order_number"}.get(
+        field, "/orders/0/items/0/sku"
+    )
+    if field == "user":
+        body["user"] = f"shop{invisible}a"
+    elif field == "order_number":
+        body["orders"][0]["order_number"] = f"B{invisible}1"
+    else:
+        body["orders"][0]["items"][0]["sku"] = f"SKU{invisible}1"
+    response = api.upload(body)
+    assert response.status_code == 422
+    assert [error["pointer"] for error in response.json()["errors"]] == [where]
+    assert table_counts() == dict.fromkeys(("Customer", "Order", "OrderItem", "OrderStatus"), 0)
+
+
+def test_a_name_may_not_hold_control_characters_but_may_hold_invisible_ones(api):
+    body = make_upload(1)
+    body["orders"][0]["items"][0]["name"] = "tea\nleaves"
+    assert api.upload(body).status_code == 422
+    body["orders"][0]["items"][0]["name"] = "tea\u200bleaves"  # shown as is, not a key
+    assert api.upload(body).status_code == 200
+
+
+def test_nfc_and_nfd_spellings_of_one_number_are_one_order(api, seed_body):
+    seed_body["orders"][0]["order_number"] = "Cafe\u0301-1"  # NFD: e + combining accent
+    assert api.upload(seed_body).json()["created"] == 1
+    seed_body["orders"][0]["order_number"] = "Caf\u00e9-1"  # NFC: one code point
+    assert api.upload(seed_body).json()["unchanged"] == 1
+    assert list(Order.objects.values_list("order_number", flat=True)) == ["Caf\u00e9-1"]
+    assert api.get("/api/orders/Cafe\u0301-1").status_code == 200
