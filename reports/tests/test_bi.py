@@ -168,3 +168,31 @@ def test_bad_or_taken_names_are_refused():
         call_command("create_bi_user", "Robert'); DROP TABLE orders_order;--")
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_bi_user", READER_ROLE)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TEMP TABLE scratch (id int)",
+        "CREATE FUNCTION pg_temp.escape() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    ],
+)
+def test_a_reader_cannot_create_temporary_objects(bi_url, statement):
+    """Issue 10: TEMPORARY was PostgreSQL's default grant to PUBLIC."""
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        query(bi_url, statement, read_write=True)
+
+
+def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(bi_url):
+    """Issue 10: CONNECT was PostgreSQL's default grant to PUBLIC."""
+    stranger = f"stranger_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(stranger)), ["x"]
+        )
+    try:
+        url = bi_url.replace(bi_url.split("://", 1)[1].split("@", 1)[0], f"{stranger}:x", 1)
+        with pytest.raises(psycopg2.OperationalError, match="permission denied"):
+            psycopg2.connect(url).close()
+    finally:
+        drop_role(stranger)
