@@ -84,7 +84,7 @@ def read_json_object(request: HttpRequest) -> dict:
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise Problem(413, ERROR_TOO_LARGE.format(limit=MAX_BODY_BYTES))
     try:
-        raw = request.body
+        raw = _chunked_body(request) if _is_chunked(request) else request.body
     except RequestDataTooBig as error:
         raise Problem(413, ERROR_TOO_LARGE.format(limit=MAX_BODY_BYTES)) from error
     try:
@@ -104,6 +104,20 @@ def read_json_object(request: HttpRequest) -> dict:
     if SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(body, "")) is not None:
         raise Problem(400, ERROR_LONE_SURROGATE.format(pointer=where or "/"))
     return body
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    """A chunked body has no Content-Length, so Django reads it as empty."""
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+
+
+def _chunked_body(request: HttpRequest) -> bytes:
+    """The body straight from the server, which decodes the chunks (gunicorn does)."""
+    raw = request.META["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestDataTooBig
+    return raw
 
 
 def _lone_surrogate(value, where: str) -> str | None:

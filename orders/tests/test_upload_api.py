@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import threading
 from decimal import Decimal
 
@@ -244,3 +245,22 @@ def test_nfc_and_nfd_spellings_of_one_number_are_one_order(api, seed_body):
     assert api.upload(seed_body).json()["unchanged"] == 1
     assert list(Order.objects.values_list("order_number", flat=True)) == ["Caf\u00e9-1"]
     assert api.get("/api/orders/Cafe\u0301-1").status_code == 200
+
+
+def test_a_chunked_body_is_read_whole(api, seed_body):
+    """Issue 10: without Content-Length, Django read a chunked upload as empty."""
+    import io
+
+    document = json.dumps(seed_body).encode()
+    response = api.client.generic(
+        "POST",
+        "/api/orders/upload",
+        b"",
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_TYPE="application/json",
+        CONTENT_LENGTH="",
+        **{"wsgi.input": io.BytesIO(document)},  # what gunicorn hands over, de-chunked
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
