@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from project.health import healthz
 from project.openapi import openapi_view
-from project.views import not_found
+from project.views import bad_request, not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("orders.urls")),
 ]
 
+handler400 = bad_request
 handler404 = not_found
