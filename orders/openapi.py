@@ -140,7 +140,10 @@ SCHEMAS = {
     "StatusChange": {
         "type": "object",
         "required": ["status"],
-        "properties": {"status": STATUS_INPUT, "created": DATETIME},
+        "properties": {
+            "status": STATUS_INPUT,
+            "created": {**NULLABLE_DATETIME, "description": "when; absent or null: now"},
+        },
     },
     "StatusChangeResult": {
         "type": "object",
@@ -271,6 +274,7 @@ def paths() -> dict:
                     "401": UNAUTHORIZED,
                     "403": problem("read-only key"),
                     "404": problem("no such order (for a key bound to a customer: none of its)"),
+                    "413": problem("a body over 10 MB"),
                     "415": problem("not application/json"),
                     "422": problem("invalid fields, or a time before the order or in the future"),
                     "503": UNAVAILABLE,

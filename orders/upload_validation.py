@@ -295,6 +295,8 @@ def _amount(data: dict, key: str, maximum: Decimal, where: str, errors: _Errors)
 
 def _quantity(data: dict, key: str, where: str, errors: _Errors):
     value = data.get(key)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        value = int(value)  # 3.0 is the integer 3 in JSON (and in the API document's schema)
     at = f"{where}/{key}"
     if value is None:
         errors.add(at, ERROR_REQUIRED)

@@ -66,6 +66,8 @@ class QueryParams:
     ) -> int | None:
         raw = self.text(name, required=required)
         if raw is None:
+            if name in self._query and not required and "\x00" not in self._query[name]:
+                self.error(name, ERROR_NOT_INTEGER)  # `limit=`: given, but empty
             return default
         try:
             value = int(raw)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
 from orders.models import Order
-from orders.problems import PROBLEM_CONTENT_TYPE
+from orders.problems import PROBLEM_CONTENT_TYPE, Problem
 from orders.tests.conftest import make_upload
+from orders.upload_validation import upload_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +163,14 @@ def test_dates_that_overflow_are_refused(api):
     assert errors_of(api.upload(body)) == {
         "/orders/0/created_at": "is outside the supported range of dates"
     }
+
+
+def test_a_quantity_written_with_a_zero_fraction_is_an_integer():
+    """Issue 10 (schemathesis): 176596.0 is an integer in JSON Schema; it was refused."""
+    body = json.loads(
+        json.dumps(make_upload(1)).replace('"quantity": 1', '"quantity": 3.0'), parse_float=Decimal
+    )
+    assert upload_parse(body).orders[0].items[0].quantity == 3
+    body["orders"][0]["items"][0]["quantity"] = Decimal("3.5")
+    with pytest.raises(Problem):
+        upload_parse(body)

@@ -59,6 +59,7 @@ def cases() -> list[tuple[str, str, int, dict]]:
         ("POST", "/api/orders/12345/status", 401, {"key": None, "body": {"status": "paid"}}),
         ("POST", "/api/orders/12345/status", 403, {"key": "read", "body": {"status": "x"}}),
         ("POST", "/api/orders/77777/status", 404, {"body": {"status": "paid"}}),
+        ("POST", "/api/orders/12345/status", 413, {"body": BIG}),
         ("POST", "/api/orders/12345/status", 415, {"body": "{}", "content_type": "text/xml"}),
         ("POST", "/api/orders/12345/status", 422, {"body": {"status": "lost"}}),
         ("GET", "/api/orders/12345", 200, {}),

@@ -258,3 +258,10 @@ def test_daily_revenue_up_to_the_first_days_there_are(refreshed, client_all, to)
     assert response.status_code == 200
     assert (body(response)["from"], body(response)["to"]) == ("0001-01-01", to)
     assert body(response)["results"] == []
+
+
+def test_an_integer_parameter_given_empty_is_a_400(client_all):
+    """Issue 10 (schemathesis): `limit=` was taken as no limit given."""
+    response = client_all.get("/api/reports/customers/ranking?limit=")
+    assert response.status_code == 400
+    assert [error["pointer"] for error in body(response)["errors"]] == ["/query/limit"]
