@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from psycopg2 import sql
 
 from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
 from orders.problems import PROBLEM_CONTENT_TYPE
@@ -27,10 +29,18 @@ HUGE_NUMBERS = [10**400, -(10**400), 1e308, 2**63, -1]
 
 
 def state() -> dict:
-    return {
-        model.__name__: sorted(model.objects.values_list("pk", flat=True))
-        for model in (Customer, Order, OrderItem, OrderStatus, ApiKey)
-    }
+    """Every table's row count and a checksum of its rows: any change shows."""
+    tables = {}
+    with connection.cursor() as cursor:
+        for model in (Customer, Order, OrderItem, OrderStatus, ApiKey):
+            cursor.execute(
+                sql.SQL(
+                    "SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "
+                    "FROM {} AS t"
+                ).format(sql.Identifier(model._meta.db_table))
+            )
+            tables[model.__name__] = cursor.fetchone()
+    return tables
 
 
 @pytest.fixture
@@ -161,3 +171,53 @@ def test_a_valid_surrogate_pair_is_a_character(api, seeded):
     text = json.dumps(body).replace(body["user"], "smile \\ud83d\\ude00", 1)
     assert api.post("/api/orders/upload", text).status_code == 200
     assert Customer.objects.filter(username="smile \U0001f600").exists()
+
+
+# The corpus against every GET: each hostile value in each query parameter and path segment.
+GET_ENDPOINTS = {
+    "/api/orders/stats": ["user"],
+    "/api/reports/": ["format"],
+    "/api/reports/customers/ranking": ["limit", "offset", "format"],
+    "/api/reports/customers/loyal": ["min_completed_orders", "limit", "offset"],
+    "/api/reports/products/top": ["by", "limit", "format"],
+    "/api/reports/products/SKU-1/also-bought": ["limit", "format"],
+    "/api/reports/revenue/monthly": ["from", "to", "format"],
+    "/api/reports/revenue/daily": ["from", "to", "format"],
+    "/api/v1/orders/cancelled/": ["page", "page_size", "cursor", "format"],
+}
+QUERY_VALUES = [
+    *HOSTILE_STRINGS,
+    LONG_INTEGER,
+    "-1",
+    "1e999",
+    "0001-01-01",
+    "9999-12-31",
+    "0001-01",
+    "",
+]
+RAW_QUERY_VALUES = ["%ED%A0%80", "%FF%FE", "%00"]  # a lone surrogate and invalid UTF-8, encoded
+
+
+def assert_no_server_error(response, before) -> None:
+    assert response.status_code < 500, response.content[:300]
+    if response.status_code >= 400:
+        assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert state() == before
+
+
+@pytest.mark.parametrize(("path", "names"), GET_ENDPOINTS.items())
+def test_the_hostile_corpus_against_every_get(api, seeded, path, names):
+    from urllib.parse import quote
+
+    for name in names:
+        for value in [quote(v, safe="") for v in QUERY_VALUES] + RAW_QUERY_VALUES:
+            response = api.client.get(
+                f"{path}?{name}={value}", HTTP_AUTHORIZATION=f"Bearer {api.key}"
+            )
+            assert_no_server_error(response, seeded)
+    for value in [quote(v, safe="") for v in HOSTILE_STRINGS] + RAW_QUERY_VALUES:
+        for template in ("/api/reports/products/{}/also-bought", "/api/orders/{}"):
+            response = api.client.get(
+                template.format(value), HTTP_AUTHORIZATION=f"Bearer {api.key}"
+            )
+            assert_no_server_error(response, seeded)

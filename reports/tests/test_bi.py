@@ -14,6 +14,7 @@ from django_pgviews.management.operations.create import create_view
 from django_pgviews.models import ViewSyncer
 from psycopg2 import sql
 
+from orders.models import Customer
 from reports.models import StatusCounts
 from reports.refresh import reports_refresh
 from reports.schema import READER_ROLE, report_view_classes, reports_views_document_and_grant
@@ -196,3 +197,24 @@ def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(bi_url):
             psycopg2.connect(url).close()
     finally:
         drop_role(stranger)
+
+
+def test_a_bi_transaction_left_open_holds_no_refresh(orders_data, bi_url):
+    """Issue 10: a BI session must not stop the refresher for longer than its own timeouts."""
+    reports_refresh()
+    bi = psycopg2.connect(bi_url)  # not autocommit: its transaction stays open, idle
+    try:
+        with bi.cursor() as cursor:
+            for view in views():
+                cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(view))
+        Customer.objects.create(username="while_bi_reads")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a wait on the BI session fails the run
+        try:
+            assert reports_refresh().customers_touched == 1
+            assert reports_refresh(full=True).error == ""
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        bi.close()
