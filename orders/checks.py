@@ -9,7 +9,7 @@ E001_NOT_POSTGRESQL = "orders.E001"
 
 @checks.register(checks.Tags.database, deploy=False)
 def check_database_is_postgresql(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Triggers, partial indexes and materialized views need PostgreSQL; refuse anything else."""
+    """Triggers, partial indexes and the reports' views need PostgreSQL; refuse anything else."""
     errors = []
     for alias, config in settings.DATABASES.items():
         engine = config.get("ENGINE", "")

@@ -94,7 +94,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # a worker (project.middleware.StatementTimeoutMiddleware). Commands set their own.
 REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
 
-# Each materialized view refresh may take this long before it is cancelled (and logged failed).
+# Each statement of a refresh_reports run may take this long before it is cancelled; the run then
+# fails, keeps the last good contents and is logged.
 REFRESH_STATEMENT_TIMEOUT_MS = int(os.environ.get("REFRESH_STATEMENT_TIMEOUT_MS", "1800000"))
 
 ROOT_URLCONF = "project.urls"

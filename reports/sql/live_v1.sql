@@ -6,6 +6,10 @@ DROP MATERIALIZED VIEW IF EXISTS
     reports.monthly_revenue, reports.also_bought, reports.customer_stats,
     reports.product_sales, reports.daily_order_stats, reports.status_counts CASCADE;
 
+COMMENT ON SCHEMA reports IS
+    'The order reports as views, kept current within about a second by refresh_reports; '
+    'reports.freshness says how current. BI tools read here through the reports_reader role.';
+
 CREATE SCHEMA reports_data;
 COMMENT ON SCHEMA reports_data IS
     'Storage of the live reports and their change log (private: BI reads schema reports).';
