@@ -52,8 +52,8 @@ from bench.reporting import DAILY_DAYS, LOYAL_MIN_COMPLETED, RefreshError, refre
 from bench.support import ApiClient, database_url, raw_connection
 from bench.upload import make_batches
 from bench.writes import status_batch_prepare
-from orders.ingestion import orders_upload
 from orders.models import Status
+from orders.services import order_upsert_many
 from orders.upload_validation import upload_parse
 from project.sqlfiles import read_sql
 from reports.consistency import reports_check
@@ -68,7 +68,7 @@ CHANGE_KINDS = {
     COMPLETE: ("status: Pending → Complete", 0.25),
     REFUND: ("refund: Complete → Cancelled", 0.25),
     ITEMS: ("items replaced (2 other products), total updated", 0.30),
-    UPLOAD: ("re-upload via orders_upload: total + status changed", 0.20),
+    UPLOAD: ("re-upload via order_upsert_many: total + status changed", 0.20),
 }
 NEW_ITEMS = 2
 UPLOAD_CUSTOMERS_STEP = 10
@@ -339,12 +339,12 @@ def _plan(*, orders: int, changes: int, rounds: int, upload_orders: int, lag: in
 
 
 def _upload(orders: list[UploadOrder]) -> None:
-    """One orders_upload per customer, as the endpoint would run them."""
+    """One order_upsert_many per customer, as the endpoint would run them."""
     by_user: dict[str, list[dict]] = {}
     for order in orders:
         by_user.setdefault(order.username, []).append(order.body)
     for username, bodies in by_user.items():
-        orders_upload(
+        order_upsert_many(
             upload=upload_parse({"user": username, "orders": bodies}), received_at=timezone.now()
         )
 
@@ -556,13 +556,13 @@ def writes_measure(
         new_upload = upload_parse(batch)
 
         def upload_new() -> None:
-            orders_upload(upload=new_upload, received_at=timezone.now())
+            order_upsert_many(upload=new_upload, received_at=timezone.now())
 
         log(f"  live: upload of {upload_orders:,} new orders, capture on / off")
         on, off = _on_off(upload_new, runs=UPLOAD_RUNS)
         costs.append(
             WriteCost(
-                "orders_upload: new orders x 3 items (1 upload)",
+                "order_upsert_many: new orders x 3 items (1 upload)",
                 f"{upload_orders:,} orders",
                 on,
                 off,
@@ -573,7 +573,7 @@ def writes_measure(
         on, off = _on_off(lambda: _upload(reuploads), runs=UPLOAD_RUNS)
         costs.append(
             WriteCost(
-                "orders_upload: existing orders, total + status changed "
+                "order_upsert_many: existing orders, total + status changed "
                 f"({customers} upload{'s' if customers != 1 else ''})",
                 f"{len(reuploads):,} orders",
                 on,

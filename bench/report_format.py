@@ -375,7 +375,7 @@ def _live(result: BenchmarkResult) -> list[str]:
         "Each write in a transaction rolled back (the dataset is unchanged), foreign keys "
         "checked in the statement; without capture the transaction first runs "
         "`set_config('reports.capture', 'off', true)`. The variants alternate; one warm-up "
-        "each. The uploads call the upload service (`orders.ingestion.orders_upload`) in "
+        "each. The uploads call the upload service (`orders.services.order_upsert_many`) in "
         "process, without HTTP.",
         "",
         *_table(["write", "size", "capture on", "capture off", "on ÷ off"], writes),

@@ -11,10 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from orders.http import api_view, json_response, money, read_json_object
-from orders.ingestion import orders_upload
 from orders.models import Order, OrderStatus
 from orders.problems import Problem
-from orders.services import order_status_add
+from orders.services import order_status_add, order_upsert_many
 from orders.upload_validation import status_parse, upload_parse
 from project.snapshots import one_snapshot
 
@@ -33,7 +32,7 @@ def orders_upload_view(request: HttpRequest):
         bound = request.api_key.customer
         if bound is not None and bound.username != upload.username:
             raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=bound.username))
-        result = orders_upload(upload=upload, received_at=timezone.now())
+        result = order_upsert_many(upload=upload, received_at=timezone.now())
     except Problem as problem:
         logger.warning(
             "upload rejected status=%d errors=%d key=%s request_id=%s",
