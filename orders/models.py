@@ -105,6 +105,12 @@ class Order(models.Model):
         editable=False,
         help_text="id of the OrderStatus row that set current_status (ties on time break by id)",
     )
+    # Written by the bulk upload only: the status this order was last uploaded with, so that a
+    # replayed document cannot undo a later change (orders.services.order_upsert_many). NULL:
+    # never uploaded since the column exists.
+    uploaded_status = models.CharField(  # noqa: DJ001
+        max_length=20, choices=Status.choices, null=True, blank=True, editable=False
+    )
 
     class Meta:
         indexes = [
@@ -113,6 +119,13 @@ class Order(models.Model):
                 fields=["-created_at", "-id"],
                 condition=Q(current_status=Status.CANCELLED),
                 name="order_cancelled_recent_idx",
+            ),
+            # ?order=-cancelled_at: most recently cancelled first (a refund of an old order
+            # is on page 1).
+            models.Index(
+                fields=["-current_status_at", "-id"],
+                condition=Q(current_status=Status.CANCELLED),
+                name="order_cancelled_at_idx",
             ),
         ]
         constraints = [

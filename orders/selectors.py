@@ -1,12 +1,40 @@
-"""Reads of the order store. Seed 000 asks for cancelled orders; both of its answers live here."""
+"""Reads of the order store: one order with its history, and seed 000's cancelled orders.
+
+The cancelled list is read live from the orders through a partial index, so a cancellation
+shows at once, in one of two orders:
+
+- `-created_at` (seed 000's): `order_cancelled_recent_idx` on (created_at DESC, id DESC);
+- `-cancelled_at`, most recently cancelled first: `order_cancelled_at_idx` on
+  (current_status_at DESC, id DESC), so a refund of an old order is on the first page.
+
+Both WHERE current_status = 'Cancelled'. Page numbers (`OFFSET`) walk every skipped index entry,
+so their depth is capped (`CANCELLED_MAX_OFFSET`); keyset positions (the last (moment, id) seen)
+start a range on the same index and cost the same at any depth.
+"""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+import datetime
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from orders.models import Order, OrderStatus, Status
+from project.snapshots import one_snapshot
 
-CANCELLED_ORDERING = ("-created_at", "-id")
+CANCELLED_MAX_OFFSET = 100_000
+STREAM_CHUNK_ROWS = 2000
+# ordering name -> the column of the moment (the index's leading column)
+CANCELLED_ORDERINGS = {"-created_at": "created_at", "-cancelled_at": "current_status_at"}
+CANCELLED_COLUMNS = {
+    "order_number": "order_number",
+    "user": "customer__username",
+    "created_at": "created_at",
+    "total_amount": "total_amount",
+    "cancelled_at": "current_status_at",
+}
+Position = tuple[datetime.datetime, int]
 
 
 def order_list_cancelled_from_history() -> QuerySet[Order]:
@@ -23,18 +51,70 @@ def order_list_cancelled_from_history() -> QuerySet[Order]:
     return (
         Order.objects.annotate(latest_status=Subquery(latest_status))
         .filter(latest_status=Status.CANCELLED)
-        .order_by(*CANCELLED_ORDERING)
+        .order_by("-created_at", "-id")
     )
 
 
-def order_list_cancelled() -> QuerySet[Order]:
-    """Seed 000 optimised: the trigger-kept current_status, served by the partial index."""
-    return Order.objects.filter(current_status=Status.CANCELLED).order_by(*CANCELLED_ORDERING)
+def order_list_cancelled(*, ordering: str = "-created_at") -> QuerySet[Order]:
+    """Seed 000 optimised: the trigger-kept current_status, served by a partial index."""
+    moment = CANCELLED_ORDERINGS[ordering]
+    return Order.objects.filter(current_status=Status.CANCELLED).order_by(f"-{moment}", "-id")
 
 
-def order_get_with_history(*, order_number: str) -> Order:
-    return (
-        Order.objects.select_related("customer")
-        .prefetch_related("items", "statuses")
-        .get(order_number=order_number)
+def order_list_cancelled_after(*, ordering: str, position: Position | None) -> QuerySet[Order]:
+    orders = order_list_cancelled(ordering=ordering)
+    if position is None:
+        return orders
+    moment, (at, pk) = CANCELLED_ORDERINGS[ordering], position
+    # `moment <= at` is the index range start; the OR only sorts out equal moments.
+    return orders.filter(**{f"{moment}__lte": at}).filter(Q(**{f"{moment}__lt": at}) | Q(pk__lt=pk))
+
+
+def order_cancelled_page(
+    *, ordering: str, size: int, offset: int = 0, position: Position | None = None
+) -> list[dict]:
+    """`size` cancelled orders after `position` or after skipping `offset`, as answer rows.
+
+    With an offset the page's ids come from an index-only scan; only those rows are read.
+    """
+    orders = order_list_cancelled_after(ordering=ordering, position=position)
+    if offset:
+        orders = order_list_cancelled(ordering=ordering).filter(
+            pk__in=orders.values("pk")[offset : offset + size]
+        )
+    rows = orders.values("pk", *CANCELLED_COLUMNS.values())[:size]
+    return [
+        {"pk": row["pk"], **{name: row[column] for name, column in CANCELLED_COLUMNS.items()}}
+        for row in rows
+    ]
+
+
+def order_cancelled_stream(*, ordering: str, position: Position | None) -> Iterator[tuple]:
+    """The column names, then every cancelled order after `position`, via a server-side cursor."""
+    orders = order_list_cancelled_after(ordering=ordering, position=position)
+    with transaction.atomic():
+        rows = orders.values_list(*CANCELLED_COLUMNS.values()).iterator(
+            chunk_size=STREAM_CHUNK_ROWS
+        )
+        first = next(rows, None)  # the query runs before the header is handed out
+        yield tuple(CANCELLED_COLUMNS)
+        if first is not None:
+            yield first
+            yield from rows
+
+
+def order_get_with_history(*, order_number: str, customer_id: int | None = None) -> Order | None:
+    """The order with its items and history (oldest first), all read in one snapshot.
+
+    With `customer_id`, another customer's order is None, exactly like a missing one.
+    """
+    orders = Order.objects.select_related("customer").prefetch_related(
+        "items", Prefetch("statuses", OrderStatus.objects.order_by("created", "id"))
     )
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    with one_snapshot():
+        order = orders.filter(order_number=order_number).first()
+        if order is not None:  # evaluated inside the snapshot
+            order.item_list, order.history = list(order.items.all()), list(order.statuses.all())
+    return order

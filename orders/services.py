@@ -5,6 +5,10 @@ upload. New orders are written once: their ids and first history rows are drawn 
 row goes in already carrying its latest status and the history trigger has nothing to move
 (rewriting thousands of just-inserted orders and their indexes cost a third of an upload).
 Existing orders get their new history rows and the trigger moves them as usual.
+
+Replays never undo history: each order keeps the status it was last uploaded with, and an upload
+appends a status to an existing order only when it differs both from that uploaded status and
+from the current one, so re-sending an old document after a refund leaves the refund in place.
 """
 
 from __future__ import annotations
@@ -13,15 +17,15 @@ import datetime
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from api.problems import FieldError, Problem, pointer
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
-from orders.problems import FieldError, Problem, pointer
-from orders.upload_validation import OrderInput, UploadInput
+from orders.schemas import OrderIn, UploadIn
 from project.sqlfiles import read_sql
 
 
@@ -102,6 +106,12 @@ class _Existing:
     id: int
     customer_id: int
     current_status: str | None
+    uploaded_status: str | None  # None: not uploaded since the column exists, or unknown
+
+    def takes_status(self, status: str) -> bool:
+        """Whether an upload saying `status` appends it: a replay of the status this order was
+        last uploaded with never does, so it cannot undo a later change (a refund)."""
+        return status != self.current_status and status != self.uploaded_status
 
 
 def _json(rows: list[dict]) -> str:
@@ -117,10 +127,13 @@ def _rows(name: str, params: dict) -> list[tuple]:
 
 def _existing_orders(numbers: list[str]) -> dict[str, _Existing]:
     rows = _rows("upload_existing_orders.sql", {"numbers": numbers})
-    return {number: _Existing(id_, customer, status) for id_, number, customer, status in rows}
+    return {
+        number: _Existing(id_, customer, current, uploaded)
+        for id_, number, customer, current, uploaded in rows
+    }
 
 
-def _refuse_foreign(upload: UploadInput, customer_id: int, existing: dict[str, _Existing]):
+def _refuse_foreign(upload: UploadIn, customer_id: int, existing: dict[str, _Existing]):
     foreign = {n for n, order in existing.items() if order.customer_id != customer_id}
     if foreign:
         errors = [
@@ -131,19 +144,21 @@ def _refuse_foreign(upload: UploadInput, customer_id: int, existing: dict[str, _
         raise Problem(409, ERROR_CONFLICT.format(count=len(errors)), errors=errors)
 
 
-def _status_time(order: OrderInput, received_at: datetime.datetime) -> datetime.datetime:
+def _status_time(order: OrderIn, received_at: datetime.datetime) -> datetime.datetime:
     return order.status_at or max(received_at, order.created_at)
 
 
 @transaction.atomic
-def order_upsert_many(*, upload: UploadInput, received_at: datetime.datetime) -> UploadResult:
+def order_upsert_many(*, upload: UploadIn, received_at: datetime.datetime) -> UploadResult:
     """Create or update the customer's orders, their items and status history, all or nothing.
 
-    A status that differs from the order's current one is appended at `status_at`, or else at
-    `received_at` (never before the order's creation).
+    A status that differs from the order's current one and from the status it was last uploaded
+    with is appended at `status_at`, or else at `received_at` (never before the order's
+    creation): re-sending an old document never moves an order backwards. Recording the
+    uploaded status alone does not count as an update.
     """
     orders = upload.orders
-    [(customer_id,)] = _rows("upload_customer.sql", {"username": upload.username})
+    [(customer_id,)] = _rows("upload_customer.sql", {"username": upload.user})
     existing = _existing_orders([order.order_number for order in orders])
     _refuse_foreign(upload, customer_id, existing)
 
@@ -161,12 +176,16 @@ def order_upsert_many(*, upload: UploadInput, received_at: datetime.datetime) ->
         "upload_upsert_orders.sql",
         {"customer_id": customer_id, "orders": _json(_order_rows(orders, new_ids, latest))},
     )
-    ids = {number: id_ for id_, number, _ in written}
-    created = {number for _, number, inserted in written if inserted}
-    fields_changed = set(ids) - created
+    ids = {number: id_ for id_, number, _, _ in written}
+    created = {number for _, number, inserted, _ in written if inserted}
+    fields_changed = {number for _, number, _, changed in written if changed}
     raced = [order.order_number for order in fresh if order.order_number not in created]
     if raced:  # created by a concurrent upload after our first look: they are existing now
-        existing.update(_existing_orders(raced))
+        # Read after our upsert, their uploaded status is already ours: judge by the current one.
+        existing.update(
+            (number, replace(order, uploaded_status=None))
+            for number, order in _existing_orders(raced).items()
+        )
         _refuse_foreign(upload, customer_id, existing)
     for number, order in existing.items():
         ids.setdefault(number, order.id)
@@ -184,7 +203,7 @@ def order_upsert_many(*, upload: UploadInput, received_at: datetime.datetime) ->
     appended: dict[int, str] = {}  # order id -> number, for existing orders given a status row
     for order in orders:
         known = existing.get(order.order_number)
-        if known is not None and order.status != known.current_status:
+        if known is not None and known.takes_status(order.status):
             history.append(
                 {
                     "order_id": known.id,
@@ -212,7 +231,7 @@ def order_upsert_many(*, upload: UploadInput, received_at: datetime.datetime) ->
     )
 
 
-def _first_history(fresh: list[OrderInput], received_at: datetime.datetime) -> list[dict]:
+def _first_history(fresh: list[OrderIn], received_at: datetime.datetime) -> list[dict]:
     """Pending at creation, then the uploaded status when it is another one, per new order."""
     history = []
     for order in fresh:
@@ -231,7 +250,7 @@ def _first_history(fresh: list[OrderInput], received_at: datetime.datetime) -> l
 
 
 def _order_rows(
-    orders: tuple[OrderInput, ...], new_ids: dict[str, int], latest: dict[int, dict]
+    orders: tuple[OrderIn, ...], new_ids: dict[str, int], latest: dict[int, dict]
 ) -> list[dict]:
     rows = []
     for order in orders:
@@ -239,6 +258,7 @@ def _order_rows(
             "order_number": order.order_number,
             "created_at": order.created_at,
             "total_amount": order.total_amount,
+            "uploaded_status": order.status,
         }
         order_id = new_ids.get(order.order_number)
         if order_id is not None:
@@ -254,7 +274,7 @@ def _order_rows(
 
 
 def _items_changed(
-    orders: tuple[OrderInput, ...], ids: dict[str, int], existing: dict[str, _Existing]
+    orders: tuple[OrderIn, ...], ids: dict[str, int], existing: dict[str, _Existing]
 ) -> set[str]:
     existing_ids = [ids[number] for number in existing]
     if not existing_ids:
@@ -271,7 +291,7 @@ def _items_changed(
     }
 
 
-def _replace_items(orders: list[OrderInput], ids: dict[str, int], *, stale: list[int]) -> None:
+def _replace_items(orders: list[OrderIn], ids: dict[str, int], *, stale: list[int]) -> None:
     if stale:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM orders_orderitem WHERE order_id = ANY(%s)", [stale])

@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.views.decorators.http import require_GET
 
-from orders.http import json_response
+from api.body import json_response
 from reports.catalog import reports_freshness
 
 

@@ -11,7 +11,8 @@ from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-from orders.problems import Problem, problem_response
+from api.errors import ERROR_INTERNAL, is_unavailable, unavailable
+from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 
 logger = logging.getLogger("project.api")
 
@@ -20,8 +21,7 @@ UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-ERROR_UNAVAILABLE = "The database is unavailable or too slow right now; try again shortly."
-ERROR_INTERNAL = "An unexpected error occurred; it has been logged with request id {request_id}."
+ERROR_METHOD = "Use {allowed} on this endpoint."
 
 
 class RequestIdMiddleware:
@@ -75,35 +75,34 @@ def _forget_statement_timeout(sender, connection, **kwargs) -> None:
 
 
 class ApiProblemMiddleware:
-    """API errors are application/problem+json: never an HTML page or a stack trace."""
+    """API answers are never cached by a shared cache; errors are application/problem+json.
+
+    Endpoint errors become problems in `api.errors`; what is left are the answers Django gives
+    around the endpoints (a method an endpoint does not take) and errors outside the API's own
+    handlers.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX):
+            return response
+        response.setdefault("Cache-Control", "private, no-store")
+        if response.status_code == 405 and response.get("Content-Type") != PROBLEM_CONTENT_TYPE:
+            allowed = response.get("Allow", "")
+            problem = Problem(405, ERROR_METHOD.format(allowed=allowed), headers={"Allow": allowed})
+            return problem_response(problem)
+        return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, Problem):
             return problem_response(exception)
         if not request.path.startswith(API_PREFIX):
             return None
-        request_id = getattr(request, "request_id", "-")
-        if isinstance(exception, OperationalError | DatabaseError) and _is_unavailable(exception):
+        if isinstance(exception, DatabaseError) and is_unavailable(exception):
             return unavailable(request, exception)
+        request_id = getattr(request, "request_id", "-")
         logger.exception("unhandled API error request_id=%s", request_id)
         return problem_response(Problem(500, ERROR_INTERNAL.format(request_id=request_id)))
-
-
-def unavailable(request, error: Exception):
-    logger.warning(
-        "database unavailable request_id=%s: %s", getattr(request, "request_id", "-"), error
-    )
-    return problem_response(Problem(503, ERROR_UNAVAILABLE, headers={"Retry-After": "5"}))
-
-
-def _is_unavailable(exception: Exception) -> bool:
-    if isinstance(exception, OperationalError):
-        return True
-    cause = exception.__cause__
-    return getattr(cause, "pgcode", None) in {"57014", "57P01", "57P03"}  # timeout, shutdown

@@ -71,11 +71,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "pgtrigger",
     "django_pgviews",
+    "ninja",  # the API docs (Swagger UI) from its static files, not a CDN
 ]
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
     "project.middleware.StatementTimeoutMiddleware",
+    "api.body.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,7 +89,7 @@ MIDDLEWARE = [
     "project.middleware.ApiProblemMiddleware",
 ]
 
-# Uploads: the view answers 413 above this (orders.http.MAX_BODY_BYTES).
+# Uploads: the view answers 413 above this (api.body.MAX_BODY_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Every web request's queries stop after this long and the API answers 503 instead of holding

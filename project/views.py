@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
 
-from orders.problems import Problem, problem_response
+from api.problems import Problem, problem_response
 from project.middleware import API_PREFIX
 
 ERROR_NO_SUCH_ENDPOINT = "There is no endpoint at {path}."

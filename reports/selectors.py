@@ -133,3 +133,14 @@ def status_count(*, status: str) -> int | None:
         cursor.execute("SELECT orders_count FROM reports.status_counts WHERE status = %s", [status])
         row = cursor.fetchone()
         return row[0] if row else None
+
+
+def status_count_as_of(*, status: str = "Cancelled") -> tuple[int | None, datetime.datetime | None]:
+    """How many orders have `status`, and the commit point that count reflects (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT orders_count FROM reports.status_counts WHERE status = %s), "
+            "(SELECT as_of FROM reports_data.refresh_state)",
+            [status],
+        )
+        return cursor.fetchone()

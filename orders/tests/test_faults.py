@@ -17,8 +17,8 @@ import pytest
 from django.db import connection, connections
 from django.test import Client, override_settings
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from orders.models import Order, OrderItem, OrderStatus
-from orders.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api, make_upload
 
 BASE_DIR = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from psycopg2 import sql
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
-from orders.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import make_upload
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client
 
@@ -139,3 +142,27 @@ def test_order_detail_never_contradicts_its_own_history_under_a_stream_of_webhoo
         stop.set()
         writer.join()
     assert errors == [] and contradictions == 0
+
+
+@pytest.mark.parametrize("number", ["stats", "upload", "A/1"])
+def test_every_order_number_the_upload_accepts_can_be_read_and_changed(api, seed_body, number):
+    """Issue 11: /api/orders/stats, /upload and /A%2F1 could not reach these orders."""
+    seed_body["orders"][0]["order_number"] = number
+    assert api.upload(seed_body).status_code == 200
+    detail = api.get("/api/order", number=number)
+    assert detail.status_code == 200, detail.content
+    assert (detail.json()["order_number"], detail.json()["current_status"]) == (number, "Complete")
+    refund = api.client.post(
+        f"/api/order/status?{urlencode({'number': number})}",
+        json.dumps({"status": "refunded"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    )
+    assert refund.status_code == 201, refund.content
+    assert refund.json()["current_status"] == "Cancelled"
+    assert Order.objects.get(order_number=number).current_status == "Cancelled"
+
+
+def test_the_path_routes_still_serve_the_numbers_they_can_spell(api, seed_body):
+    api.upload(seed_body)
+    assert api.get("/api/orders/12345").json() == api.get("/api/order", number="12345").json()

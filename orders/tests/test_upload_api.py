@@ -10,8 +10,8 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
-from orders.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api, make_upload
 
 pytestmark = pytest.mark.django_db

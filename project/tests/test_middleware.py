@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
-from orders.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api, make_upload
 from orders.tests.test_faults import Blocker
 

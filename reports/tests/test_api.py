@@ -7,21 +7,19 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from api.auth import ERROR_BOUND_KEY
+from api.csv_stream import AS_OF_HEADER
+from api.errors import MESSAGES
 from orders.models import Customer
 from orders.services import ItemData, order_create, order_status_add
-from reports.csv_export import AS_OF_HEADER
-from reports.params import ERROR_REQUIRED
+from reports.api import ERROR_NO_STATS_YET, ERROR_UNKNOWN_USER
 from reports.refresh import reports_refresh
+from reports.schemas import CUSTOMERS_MAX as CUSTOMERS_MAX_LIMIT
 from reports.selectors import reports_as_of
 from reports.tests.conftest import api_client, csv_rows
 from reports.tests.conftest import json_body as body
-from reports.views import (
-    CUSTOMERS_MAX_LIMIT,
-    ERROR_BOUND_KEY,
-    ERROR_NO_STATS_YET,
-    ERROR_UNKNOWN_USER,
-)
 
+ERROR_REQUIRED = MESSAGES["missing"]
 pytestmark = pytest.mark.django_db
 
 REPORT_URLS = [
@@ -119,7 +117,7 @@ def test_bad_parameters_are_400_problems_pointing_at_them(url, pointers, client_
     response = client_all.get(url)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert [error["pointer"] for error in body(response)["errors"]] == pointers
+    assert sorted(error["pointer"] for error in body(response)["errors"]) == sorted(pointers)
 
 
 def test_limits_are_capped(refreshed, client_all):
@@ -180,10 +178,19 @@ def test_revenue_ranges_include_both_ends(refreshed, client_all):
     assert latest["results"][-1]["day"] == "2025-12-31"
 
 
+def csv_url(url: str) -> str:
+    """The list's .csv operation with the same query (limit included)."""
+    path, _, query = url.partition("?")
+    return f"{path.rstrip('/')}.csv?{query}"
+
+
 @pytest.mark.parametrize("url", REPORT_URLS)
 def test_csv_parses_and_matches_json(url, refreshed, client_all):
     as_json = client_all.get(url)
-    as_csv = client_all.get(f"{url}&format=csv")
+    redirect = client_all.get(f"{url}&format=csv")
+    assert redirect.status_code == 307
+    assert redirect["Location"] == csv_url(url)
+    as_csv = client_all.get(csv_url(url))
     assert as_csv["Content-Type"].startswith("text/csv")
     assert as_csv[AS_OF_HEADER] == body(as_json)["as_of"]
     expected = [
@@ -195,7 +202,7 @@ def test_csv_parses_and_matches_json(url, refreshed, client_all):
 
 
 def test_csv_without_a_limit_streams_every_row(refreshed, client_all):
-    rows = csv_rows(client_all.get("/api/reports/customers/ranking?format=csv"))
+    rows = csv_rows(client_all.get("/api/reports/customers/ranking.csv"))
     assert len(rows) == Customer.objects.count() > CUSTOMERS_MAX_LIMIT / 5
 
 
@@ -244,10 +251,10 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(client_all):
     )
     order_status_add(order=order, status="Complete")
     reports_refresh()
-    customers = csv_rows(client_all.get("/api/reports/customers/ranking?format=csv"))
+    customers = csv_rows(client_all.get("/api/reports/customers/ranking.csv"))
     assert customers[0]["user"] == "'" + FORMULAS["user"]
     assert customers[0]["total_revenue"] == "2.00"  # numbers stay numbers
-    products = csv_rows(client_all.get("/api/reports/products/top?format=csv"))
+    products = csv_rows(client_all.get("/api/reports/products/top.csv"))
     assert (products[0]["sku"], products[0]["name"]) == ("'@SUM(1+1)", "'" + FORMULAS["name"])
     assert products[0]["units_sold"] == "2"
 

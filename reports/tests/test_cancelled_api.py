@@ -10,24 +10,21 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from api.pagination import cursor_decode, cursor_encode
+from api.problems import PROBLEM_CONTENT_TYPE
+from orders.api import MAX_PAGE_SIZE
 from orders.models import Order, Status
-from orders.problems import PROBLEM_CONTENT_TYPE
-from orders.selectors import order_list_cancelled
+from orders.selectors import CANCELLED_MAX_OFFSET, order_list_cancelled, order_list_cancelled_after
 from orders.services import order_status_add
 from orders.tests.test_faults import Blocker
-from reports.cancelled import (
-    CANCELLED_MAX_OFFSET,
-    cancelled_after_position,
-    cursor_decode,
-    cursor_encode,
-)
-from reports.cancelled_views import MAX_PAGE_SIZE
 from reports.selectors import reports_as_of, status_count
 from reports.tests.conftest import csv_rows, json_body
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/orders/cancelled/"
+CSV_URL = "/api/v1/orders/cancelled.csv"
+NEWEST = "-created_at"
 
 
 def body(response) -> dict:
@@ -98,13 +95,17 @@ def test_ties_on_created_at_are_broken_by_id(refreshed):
     tied = list(order_list_cancelled()[:3])
     Order.objects.filter(pk__in=[o.pk for o in tied]).update(created_at=tied[0].created_at)
     ordered = list(order_list_cancelled()[:3])
-    after_first = list(cancelled_after_position(position=cursor_decode(cursor_encode(ordered[0]))))
+    position = cursor_decode(
+        cursor_encode(NEWEST, ordered[0].created_at, ordered[0].pk), kind=NEWEST
+    )
+    after_first = list(order_list_cancelled_after(ordering=NEWEST, position=position))
     assert after_first[:2] == ordered[1:3]
 
 
 def test_a_deep_cursor_starts_on_the_partial_index(cancelled):
     deep = Order.objects.get(order_number=cancelled[-5])
-    plan = cancelled_after_position(position=(deep.created_at, deep.pk))[:50].explain()
+    position = (deep.created_at, deep.pk)
+    plan = order_list_cancelled_after(ordering=NEWEST, position=position)[:50].explain()
     assert "order_cancelled_recent_idx" in plan
     assert "Index Cond" in plan and "created_at <=" in plan
 
@@ -118,7 +119,7 @@ def test_limits(cancelled, client_all):
 
 
 def test_csv_streams_the_whole_list(cancelled, client_all):
-    rows = csv_rows(client_all.get(f"{URL}?format=csv"))
+    rows = csv_rows(client_all.get(CSV_URL))
     assert [row["order_number"] for row in rows] == cancelled
     first = body(client_all.get(URL))["results"][0]
     assert rows[0] == {key: str(value) for key, value in first.items()}
@@ -126,8 +127,7 @@ def test_csv_streams_the_whole_list(cancelled, client_all):
 
 def test_cursors_are_opaque_round_trips():
     moment = datetime.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
-    order = Order(pk=42, created_at=moment)
-    assert cursor_decode(cursor_encode(order)) == (moment, 42)
+    assert cursor_decode(cursor_encode(NEWEST, moment, 42), kind=NEWEST) == (moment, 42)
 
 
 def raw_cursor(text: str) -> str:
@@ -149,7 +149,7 @@ def test_a_cursor_with_any_offset_python_reads_names_its_utc_instant(
     expected = order_list_cancelled().filter(created_at__lte=datetime.datetime.fromisoformat(utc))
     page = body(client_all.get(URL, {"cursor": cursor}))
     assert numbers(page) == list(expected.values_list("order_number", flat=True)[:50])
-    rows = csv_rows(client_all.get(URL, {"cursor": cursor, "format": "csv"}))
+    rows = csv_rows(client_all.get(CSV_URL, {"cursor": cursor}))
     assert [row["order_number"] for row in rows] == list(
         expected.values_list("order_number", flat=True)
     )
@@ -157,8 +157,8 @@ def test_a_cursor_with_any_offset_python_reads_names_its_utc_instant(
 
 def test_a_cursor_whose_instant_leaves_the_calendar_is_a_400(cancelled, client_all):
     cursor = raw_cursor(f"0001-01-01T00:00:00+23:59|{2**62}")
-    for params in ({"cursor": cursor}, {"cursor": cursor, "format": "csv"}):
-        response = client_all.get(URL, params)
+    for url in (URL, CSV_URL):
+        response = client_all.get(url, {"cursor": cursor})
         assert response.status_code == 400
         assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
 
@@ -170,10 +170,57 @@ def test_a_csv_whose_query_fails_is_an_error_answer_not_a_broken_stream(cancelle
     blocker.locked.wait(10)
     try:
         with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=300):
-            response = client_all.get(URL, {"format": "csv"})
+            response = client_all.get(CSV_URL)
     finally:
         blocker.release.set()
         blocker.join()
         connection.close()  # drop the session that carries the short timeout
     assert not response.streaming
     assert (response.status_code, response["Content-Type"]) == (503, PROBLEM_CONTENT_TYPE)
+
+
+RECENT = "-cancelled_at"
+
+
+def test_by_cancellation_time_a_refund_of_an_old_order_comes_first(cancelled, client_all):
+    """Issue 11: by creation, a refund of an old order lands deep in the list."""
+    oldest = Order.objects.filter(current_status=Status.COMPLETE).order_by("created_at").first()
+    order_status_add(order=oldest, status=Status.CANCELLED)  # refunded now
+    by_creation = body(client_all.get(URL, {"page_size": 50}))
+    assert oldest.order_number not in numbers(by_creation)
+    by_cancellation = body(client_all.get(URL, {"order": RECENT, "page_size": 50}))
+    assert numbers(by_cancellation)[0] == oldest.order_number
+    expected = order_list_cancelled(ordering=RECENT).values_list("order_number", flat=True)
+    assert numbers(by_cancellation) == list(expected[:50])
+    moments = [row["cancelled_at"] for row in by_cancellation["results"]]
+    assert moments == sorted(moments, reverse=True)
+
+
+def test_cursor_pages_by_cancellation_time_walk_the_whole_list_once(cancelled, client_all):
+    url, seen = f"{URL}?order={RECENT}&cursor=&page_size=37", []
+    while url:
+        page = body(client_all.get(url))
+        seen += numbers(page)
+        url = page["next"]
+    expected = order_list_cancelled(ordering=RECENT).values_list("order_number", flat=True)
+    assert seen == list(expected) and sorted(seen) == sorted(cancelled)
+    numbered = body(client_all.get(URL, {"order": RECENT, "page": 2, "page_size": 37}))
+    assert numbers(numbered) == list(expected[37:74])
+    rows = csv_rows(client_all.get(CSV_URL, {"order": RECENT}))
+    assert [row["order_number"] for row in rows] == list(expected)
+
+
+def test_a_cursor_of_one_ordering_is_refused_by_the_other(cancelled, client_all):
+    newest = body(client_all.get(URL, {"page_size": 5}))["next_cursor"]
+    cursor = newest.split("cursor=")[1].split("&")[0]
+    response = client_all.get(URL, {"order": RECENT, "cursor": cursor})
+    assert response.status_code == 400
+    assert json_body(response)["errors"][0]["pointer"] == "/query/cursor"
+
+
+def test_a_deep_cursor_by_cancellation_time_starts_on_its_own_index(cancelled):
+    deep = order_list_cancelled(ordering=RECENT)[len(cancelled) - 5]
+    position = (deep.current_status_at, deep.pk)
+    plan = order_list_cancelled_after(ordering=RECENT, position=position)[:50].explain()
+    assert "order_cancelled_at_idx" in plan
+    assert "Index Cond" in plan and "current_status_at <=" in plan

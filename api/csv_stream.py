@@ -11,8 +11,12 @@ import csv
 import datetime
 import itertools
 from collections.abc import Iterator
+from typing import Annotated, Literal
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseRedirect, StreamingHttpResponse
+from ninja import Field
+
+from api.types import MAX_INTEGER
 
 AS_OF_HEADER = "X-Report-As-Of"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,4 +67,40 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     if as_of is not None:
         response[AS_OF_HEADER] = as_of.isoformat()
+    return response
+
+
+Format = Annotated[
+    Literal["json", "csv"],
+    Field(description="csv: a 307 redirect to this list's .csv operation, which streams it"),
+]
+CsvLimit = Annotated[
+    int | None, Field(ge=1, le=MAX_INTEGER, description="at most this many rows (default: all)")
+]
+CSV_RESPONSE = {200: None}
+CSV_DOCUMENT = {
+    "responses": {
+        200: {
+            "description": f"the rows as CSV, the header first ({AS_OF_HEADER}: as_of)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+}
+REDIRECT_DOCUMENT = {
+    "responses": {
+        307: {
+            "description": "format=csv: the same list from its .csv operation",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+def csv_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    """format=csv on a JSON list: the same query at the list's .csv operation."""
+    query = request.GET.copy()
+    query.pop("format")
+    path = request.path.rstrip("/") + ".csv"
+    response = HttpResponseRedirect(f"{path}?{query.urlencode()}" if query else path)
+    response.status_code = 307
     return response

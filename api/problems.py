@@ -67,3 +67,37 @@ def problem_response(problem: Problem) -> JsonResponse:
     for name, value in problem.headers.items():
         response[name] = value
     return response
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "detail"],
+                "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def problems(*statuses: int, also: dict | None = None) -> dict:
+    """`openapi_extra` documenting more problem answers of one operation (and `also`)."""
+    responses = {**(also or {}).get("responses", {})}
+    responses.update({status: problem_document(status) for status in statuses})
+    return {"responses": responses}
+
+
+def problem_document(status: int) -> dict:
+    return {
+        "description": TITLES[status],
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

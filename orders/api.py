@@ -1,0 +1,301 @@
+"""The order endpoints: parse (the schemas), call one service or selector, answer.
+
+Order numbers are any text the upload accepts (`stats`, `upload`, `A/1`), so the detail and the
+status webhook are reached by `GET /api/order?number=…` and `POST /api/order/status?number=…`;
+the older `/api/orders/{order_number}` routes stay for the numbers they can spell.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Answer
+
+from api.auth import all_customers_key, read_key, write_key
+from api.csv_stream import (
+    CSV_DOCUMENT,
+    CSV_RESPONSE,
+    REDIRECT_DOCUMENT,
+    Format,
+    csv_redirect,
+    csv_response,
+)
+from api.pagination import BadCursorError, cursor_decode, cursor_encode, page_url
+from api.problems import FieldError, Problem, pointer, problems
+from api.types import MAX_INTEGER, page_size
+from orders.models import Order
+from orders.schemas import (
+    CancelledPage,
+    OrderOut,
+    StatusIn,
+    StatusOut,
+    UploadIn,
+    UploadOut,
+    status_problems,
+    upload_problems,
+)
+from orders.selectors import (
+    CANCELLED_MAX_OFFSET,
+    order_cancelled_page,
+    order_cancelled_stream,
+    order_get_with_history,
+)
+from orders.services import order_status_add, order_upsert_many
+from reports.selectors import status_count_as_of
+
+router = Router(tags=["orders"])
+logger = logging.getLogger("orders.upload")
+
+ORDER_NUMBER_MAX = Order._meta.get_field("order_number").max_length
+ERROR_UNKNOWN_ORDER = "No order has the number {number!r}."
+ERROR_KEY_FOR_OTHER_USER = "This API key may upload only the orders of {username!r}."
+ERROR_BAD_CURSOR = "is not a cursor from a next link of this endpoint and order"
+ERROR_PAGE_WITH_CURSOR = "cannot be combined with cursor"
+ERROR_TOO_DEEP = (
+    "goes deeper than {limit:,} orders; follow the cursor links (next_cursor) instead, which "
+    "cost the same at any depth"
+)
+ERROR_PAST_THE_END = "Page {page} is past the last page."
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+
+
+@router.post(
+    "/orders/upload",
+    response=UploadOut,
+    auth=write_key,
+    operation_id="orders_upload",
+    openapi_extra=problems(409),
+)
+def orders_upload(request: HttpRequest, upload: UploadIn):
+    """Create or update a customer's orders, items and statuses (seed 003), all or nothing.
+
+    An upload repeated is an update, never a duplicate; re-sending an old body never moves an
+    order's status backwards.
+    """
+    started = time.perf_counter()
+    if request.auth.customer is not None and request.auth.customer.username != upload.user:
+        raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=request.auth.customer.username))
+    upload_problems(upload)
+    result = order_upsert_many(upload=upload, received_at=timezone.now())
+    logger.info(
+        "upload customer=%s received=%d created=%d updated=%d unchanged=%d status_changes=%d "
+        "duration_ms=%.1f key=%s request_id=%s",
+        upload.user,
+        result.received,
+        result.created,
+        result.updated,
+        result.unchanged,
+        result.status_changes,
+        (time.perf_counter() - started) * 1000,
+        request.auth.name,
+        request.request_id,
+    )
+    return {"user": upload.user, **result.as_dict()}
+
+
+class OrderNumber(Schema):
+    number: str = Field(..., description="the order number, any text the upload accepts")
+
+
+def _order(request: HttpRequest, number: str, *, with_history: bool) -> Order:
+    number = unicodedata.normalize("NFC", number)  # as uploads store it
+    if len(number) > ORDER_NUMBER_MAX or "\x00" in number:
+        raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=number[:ORDER_NUMBER_MAX]))
+    bound = request.auth.customer_id  # another customer's order answers like a missing one
+    if with_history:
+        order = order_get_with_history(order_number=number, customer_id=bound)
+    else:
+        orders = Order.objects.filter(order_number=number)
+        order = (orders if bound is None else orders.filter(customer_id=bound)).first()
+    if order is None:
+        raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=number))
+    return order
+
+
+def _detail(request: HttpRequest, number: str) -> dict:
+    order = _order(request, number, with_history=True)
+    return {
+        "order_number": order.order_number,
+        "user": order.customer.username,
+        "created_at": order.created_at,
+        "total_amount": order.total_amount,
+        "current_status": order.current_status,
+        "current_status_at": order.current_status_at,
+        "items": order.item_list,
+        "status_history": order.history,
+    }
+
+
+def _status(request: HttpRequest, number: str, change: StatusIn) -> Answer:
+    order = _order(request, number, with_history=False)
+    status_problems(change, order_created_at=order.created_at)
+    entry = order_status_add(order=order, status=change.status, created=change.created)
+    return Answer(
+        201,
+        {
+            "order_number": order.order_number,
+            "status": entry.status,
+            "created": entry.created,
+            "current_status": order.current_status,
+            "current_status_at": order.current_status_at,
+        },
+    )
+
+
+@router.get(
+    "/order",
+    response=OrderOut,
+    auth=read_key,
+    operation_id="order_get",
+    openapi_extra=problems(404),
+)
+def order_get(request: HttpRequest, query: Query[OrderNumber]):
+    """One order with its items and status history, read in one snapshot."""
+    return _detail(request, query.number)
+
+
+@router.post(
+    "/order/status",
+    response={201: StatusOut},
+    auth=write_key,
+    operation_id="order_status_add",
+    openapi_extra=problems(404),
+)
+def order_status(request: HttpRequest, query: Query[OrderNumber], change: StatusIn):
+    """Record a status event (payment, failure, refund); the latest event is the status.
+
+    The same event delivered twice is recorded once.
+    """
+    return _status(request, query.number, change)
+
+
+@router.get(
+    "/orders/{order_number}",
+    response=OrderOut,
+    auth=read_key,
+    operation_id="order_get_by_path",
+    deprecated=True,
+    openapi_extra=problems(404),
+)
+def order_get_by_path(request: HttpRequest, order_number: str):
+    """As `GET /api/order?number=…`, for the numbers a path can spell (not `stats`, `upload`)."""
+    return _detail(request, order_number)
+
+
+@router.post(
+    "/orders/{order_number}/status",
+    response={201: StatusOut},
+    auth=write_key,
+    operation_id="order_status_add_by_path",
+    deprecated=True,
+    openapi_extra=problems(404),
+)
+def order_status_by_path(request: HttpRequest, order_number: str, change: StatusIn):
+    """As `POST /api/order/status?number=…`, for the numbers a path can spell."""
+    return _status(request, order_number, change)
+
+
+class CancelledQuery(Schema):
+    order: Literal["-created_at", "-cancelled_at"] = Field(
+        "-created_at",
+        description="-created_at: newest orders first (seed 000); -cancelled_at: most "
+        "recently cancelled first",
+    )
+    cursor: str | None = Field(None, description="a position from next_cursor; '' starts")
+    page: int | None = Field(None, ge=1, le=MAX_INTEGER, description="page number (1-based)")
+    page_size: page_size(default=DEFAULT_PAGE_SIZE, cap=MAX_PAGE_SIZE)
+    format: Format = "json"
+
+
+def _position(query: CancelledQuery, errors: list[FieldError]):
+    if not query.cursor:  # an empty cursor starts from the top
+        return None
+    try:
+        return cursor_decode(query.cursor, kind=query.order, unnamed=query.order == "-created_at")
+    except BadCursorError:
+        errors.append(FieldError(pointer("query", "cursor"), ERROR_BAD_CURSOR))
+        return None
+
+
+@router.get(
+    "/v1/orders/cancelled/",
+    response={200: CancelledPage, 307: None},
+    auth=all_customers_key,
+    operation_id="orders_cancelled",
+    openapi_extra=problems(404, also=REDIRECT_DOCUMENT),
+)
+def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
+    """Seed 000: the cancelled orders, newest first, by page number or by cursor.
+
+    `count` is exact as of `count_as_of` (reports.status_counts); the rows are live.
+    """
+    if query.format == "csv":
+        return csv_redirect(request)
+    errors: list[FieldError] = []
+    keyset = query.cursor is not None
+    position = _position(query, errors)
+    page = query.page or 1
+    if keyset and query.page is not None:
+        errors.append(FieldError(pointer("query", "page"), ERROR_PAGE_WITH_CURSOR))
+    elif (page - 1) * query.page_size > CANCELLED_MAX_OFFSET:
+        detail = ERROR_TOO_DEEP.format(limit=CANCELLED_MAX_OFFSET)
+        errors.append(FieldError(pointer("query", "page"), detail))
+    if errors:
+        raise Problem(400, "Some query parameters are invalid; see errors.", errors=errors)
+    count, count_as_of = status_count_as_of()
+    rows = order_cancelled_page(
+        ordering=query.order,
+        size=query.page_size + 1,
+        offset=0 if keyset else (page - 1) * query.page_size,
+        position=position,
+    )
+    if not rows and not keyset and page > 1:
+        raise Problem(404, ERROR_PAST_THE_END.format(page=page))
+    more, rows = len(rows) > query.page_size, rows[: query.page_size]
+    next_cursor = None
+    if more:
+        moment = rows[-1]["created_at" if query.order == "-created_at" else "cancelled_at"]
+        cursor = cursor_encode(query.order, moment, rows[-1]["pk"])
+        next_cursor = page_url(request, cursor=cursor, page=None)
+    if keyset:
+        links = {"next": next_cursor, "previous": None}
+    else:
+        links = {
+            "next": page_url(request, page=page + 1) if more else None,
+            "previous": page_url(request, page=page - 1) if page > 1 else None,
+        }
+    return {
+        "count": count,
+        "count_as_of": count_as_of,
+        **links,
+        "next_cursor": next_cursor,
+        "results": rows,
+    }
+
+
+class CancelledCsvQuery(Schema):
+    order: Literal["-created_at", "-cancelled_at"] = "-created_at"
+    cursor: str | None = Field(None, description="start after this position")
+
+
+@router.get(
+    "/v1/orders/cancelled.csv",
+    response=CSV_RESPONSE,
+    auth=all_customers_key,
+    operation_id="orders_cancelled_csv",
+    openapi_extra=CSV_DOCUMENT,
+)
+def orders_cancelled_csv(request: HttpRequest, query: Query[CancelledCsvQuery]) -> HttpResponse:
+    """Every cancelled order (from the cursor on) as CSV, streamed."""
+    errors: list[FieldError] = []
+    position = _position(query, errors)
+    if errors:
+        raise Problem(400, "Some query parameters are invalid; see errors.", errors=errors)
+    rows = order_cancelled_stream(ordering=query.order, position=position)
+    return csv_response(rows, filename="cancelled_orders", as_of=None)

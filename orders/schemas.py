@@ -1,0 +1,176 @@
+"""The order endpoints' bodies and answers (seed 003): each declared once, here.
+
+Validation, the answers' shape and the API document all come from these classes. Bodies are plain
+pydantic models (an order that is not an object is refused as such); unknown body fields are
+ignored, so clients may send richer documents than this API reads. Checks that
+compare fields (a status before its order, a number repeated) are `upload_problems` and
+`status_problems`: one 422 lists every invalid field with its pointer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
+
+from api.problems import FieldError, Problem, pointer
+from api.types import ERROR_REQUIRED, Instant, count, invalid, money_of, text_of
+from orders.models import Customer, Order, OrderItem, Status
+
+MAX_ORDERS = 5_000
+MAX_ITEMS = 1_000
+MAX_QUANTITY = 1_000_000
+# A status time far in the future would stay the order's current status for ever (no later
+# event could beat it): only clock skew is allowed.
+STATUS_FUTURE_SKEW = datetime.timedelta(minutes=5)
+STATUS_ALIASES = {
+    **dict.fromkeys(("pending", "new", "created"), Status.PENDING),
+    **dict.fromkeys(("complete", "completed", "delivered", "paid"), Status.COMPLETE),
+    **dict.fromkeys(("cancelled", "canceled", "failed", "refunded"), Status.CANCELLED),
+}
+ERROR_STATUS = "must be one of: " + ", ".join(sorted(STATUS_ALIASES)) + " (any case)"
+ERROR_DUPLICATE_ORDER = "repeats the order number of {other}"
+ERROR_STATUS_BEFORE_CREATED = "must not be before created_at"
+ERROR_STATUS_IN_FUTURE = "must not be more than 5 minutes in the future"
+ERROR_STATUS_BEFORE_ORDER = "must not be before the order's created_at ({created_at})"
+ERROR_SUMMARY = "The body has {count} invalid field(s); nothing was written."
+
+
+def _status(value: Any) -> Status:
+    if value is None:
+        raise invalid(ERROR_REQUIRED)
+    if isinstance(value, str) and value.strip().lower() in STATUS_ALIASES:
+        return STATUS_ALIASES[value.strip().lower()]
+    raise invalid(ERROR_STATUS)
+
+
+StatusName = Annotated[
+    Status,
+    BeforeValidator(_status),
+    WithJsonSchema({"type": "string", "enum": sorted(STATUS_ALIASES), "description": "any case"}),
+]
+Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+
+
+class ItemIn(BaseModel):
+    sku: text_of(OrderItem, "sku")
+    name: text_of(OrderItem, "name", identifier=False)
+    quantity: count(MAX_QUANTITY)
+    price: money_of(OrderItem, "price")
+
+
+class OrderIn(BaseModel):
+    order_number: text_of(Order, "order_number")
+    created_at: Instant
+    total_amount: money_of(Order, "total_amount")
+    status: StatusName
+    status_at: Instant | None = Field(None, description="when the status took effect")
+    items: list[ItemIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
+
+
+class UploadIn(BaseModel):
+    user: text_of(Customer, "username")
+    orders: list[OrderIn] = Field(..., min_length=1, max_length=MAX_ORDERS)
+
+
+class UploadOut(Schema):
+    user: str
+    received: int
+    created: int
+    updated: int
+    unchanged: int
+    status_changes: int
+
+
+class StatusIn(BaseModel):
+    status: StatusName
+    created: Instant | None = Field(None, description="when it happened (default: now)")
+
+
+class StatusOut(Schema):
+    order_number: str
+    status: str
+    created: datetime.datetime
+    current_status: str | None
+    current_status_at: datetime.datetime | None
+
+
+class ItemOut(Schema):
+    sku: str
+    name: str
+    quantity: int
+    price: Money
+
+
+class HistoryEntry(Schema):
+    status: str
+    created: datetime.datetime
+
+
+class OrderOut(Schema):
+    order_number: str
+    user: str
+    created_at: datetime.datetime
+    total_amount: Money
+    current_status: str | None
+    current_status_at: datetime.datetime | None
+    items: list[ItemOut]
+    status_history: list[HistoryEntry]
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _raise(errors: list[FieldError]) -> None:
+    if errors:
+        raise Problem(422, ERROR_SUMMARY.format(count=len(errors)), errors=errors)
+
+
+def upload_problems(upload: UploadIn) -> None:
+    """Problem(422) for what the fields cannot say alone: repeats, status times."""
+    errors, first_seen = [], {}
+    latest = _now() + STATUS_FUTURE_SKEW
+    for index, order in enumerate(upload.orders):
+        where = pointer("orders", index, "order_number")
+        if order.order_number in first_seen:
+            other = first_seen[order.order_number]
+            errors.append(FieldError(where, ERROR_DUPLICATE_ORDER.format(other=other)))
+        first_seen.setdefault(order.order_number, where)
+        at = pointer("orders", index, "status_at")
+        if order.status_at is not None and order.status_at < order.created_at:
+            errors.append(FieldError(at, ERROR_STATUS_BEFORE_CREATED))
+        elif order.status_at is not None and order.status_at > latest:
+            errors.append(FieldError(at, ERROR_STATUS_IN_FUTURE))
+    _raise(errors)
+
+
+def status_problems(change: StatusIn, *, order_created_at: datetime.datetime) -> None:
+    """Problem(422) when the event's time is before its order or beyond clock skew."""
+    if change.created is None:
+        return
+    if change.created > _now() + STATUS_FUTURE_SKEW:
+        _raise([FieldError("/created", ERROR_STATUS_IN_FUTURE)])
+    if change.created < order_created_at:
+        detail = ERROR_STATUS_BEFORE_ORDER.format(created_at=order_created_at.isoformat())
+        _raise([FieldError("/created", detail)])
+
+
+class CancelledOrder(Schema):
+    order_number: str
+    user: str
+    created_at: datetime.datetime
+    total_amount: Money
+    cancelled_at: datetime.datetime
+
+
+class CancelledPage(Schema):
+    count: int | None = Field(..., description="cancelled orders as of count_as_of")
+    count_as_of: datetime.datetime | None
+    next: str | None
+    previous: str | None
+    next_cursor: str | None = Field(..., description="the next page by cursor (any depth)")
+    results: list[CancelledOrder]

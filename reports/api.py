@@ -1,0 +1,281 @@
+"""The report endpoints: parse (the schemas), call one selector, answer JSON or stream CSV.
+
+API keys bound to a customer read that customer's statistics only; the reports that span every
+customer (rankings, products, revenue, the cancelled list) refuse them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router
+
+from api.auth import all_customers_key, read_key, require_customer
+from api.csv_stream import CSV_DOCUMENT, CSV_RESPONSE, REDIRECT_DOCUMENT, csv_redirect, csv_response
+from api.pagination import page_url
+from api.problems import FieldError, Problem, pointer, problems
+from orders.models import Customer
+from reports import schemas as s
+from reports.catalog import report_catalog
+from reports.selectors import (
+    ReportQuery,
+    customer_loyal,
+    customer_ranking,
+    customer_stats_get,
+    product_also_bought,
+    product_exists,
+    product_top,
+    report_rows,
+    report_stream,
+    reports_as_of,
+    revenue_daily,
+    revenue_daily_last_day,
+    revenue_monthly,
+)
+
+router = Router(tags=["reports"])
+
+ERROR_UNKNOWN_USER = "No customer is named {username!r}."
+ERROR_NO_STATS_YET = (
+    "{username!r} has no statistics yet; they appear within seconds, once refresh_reports "
+    "applies the change (see /api/reports/ for the lag)."
+)
+ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
+ERROR_RANGE_REVERSED = "must not be after {other}"
+ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv operation"
+ERROR_PARAMETERS = "Some query parameters are invalid; see errors."
+
+
+def _page(request: HttpRequest, query: ReportQuery, *, limit: int | None, **echo) -> dict:
+    """A JSON page: one more row than asked tells whether there is a next page."""
+    as_of = reports_as_of()  # before the rows: a refresh in between makes them newer, not older
+    rows = report_rows(query)
+    body = {"report": query.view, "as_of": as_of, "limit": limit, **echo}
+    if "offset" in echo:
+        more = limit is not None and len(rows) > limit
+        body["next"] = (
+            page_url(request, offset=echo["offset"] + limit, limit=limit) if more else None
+        )
+    body["results"] = rows[:limit]
+    return body
+
+
+def _csv(query: ReportQuery, filename: str):
+    as_of = reports_as_of()
+    return csv_response(report_stream(query), filename=filename, as_of=as_of)
+
+
+def _json_and_csv(path: str, *, response, operation_id: str, missing: bool = False) -> Callable:
+    """Register a JSON list and, at `path.csv`, its CSV export (registered by the caller)."""
+    return router.get(
+        path,
+        response={200: response, 307: None},
+        auth=all_customers_key,
+        operation_id=operation_id,
+        openapi_extra=problems(*[404] * missing, also=REDIRECT_DOCUMENT),
+        by_alias=True,  # from, to
+    )
+
+
+def _csv_operation(path: str, *, operation_id: str, missing: bool = False) -> Callable:
+    return router.get(
+        path,
+        response=CSV_RESPONSE,
+        auth=all_customers_key,
+        operation_id=operation_id,
+        openapi_extra=problems(*[404] * missing, also=CSV_DOCUMENT),
+    )
+
+
+@router.get(
+    "/orders/stats",
+    response=s.CustomerStats,
+    auth=read_key,
+    operation_id="customer_stats",
+    openapi_extra=problems(403, 404),
+)
+def customer_stats(request: HttpRequest, query: Query[s.StatsQuery]):
+    """Seed 003: one customer's statistics and revenue rank."""
+    require_customer(request, query.user)
+    as_of = reports_as_of()
+    stats = customer_stats_get(username=query.user)
+    if stats is None:
+        known = Customer.objects.filter(username=query.user).exists()
+        message = ERROR_NO_STATS_YET if known else ERROR_UNKNOWN_USER
+        raise Problem(404, message.format(username=query.user))
+    return {**stats, "as_of": as_of}
+
+
+@_json_and_csv(
+    "/reports/customers/ranking", response=s.RankingPage, operation_id="customer_ranking"
+)
+def customer_ranking_page(request: HttpRequest, query: Query[s.RankingQuery]):
+    """Customers by revenue (dense rank), paged."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    selected = customer_ranking(limit=query.limit + 1, offset=query.offset)
+    return _page(request, selected, limit=query.limit, offset=query.offset)
+
+
+@_csv_operation("/reports/customers/ranking.csv", operation_id="customer_ranking_csv")
+def customer_ranking_csv(request: HttpRequest, query: Query[s.RankingCsvQuery]):
+    return _csv(customer_ranking(limit=query.limit, offset=query.offset), "customer_ranking")
+
+
+@_json_and_csv("/reports/customers/loyal", response=s.LoyalPage, operation_id="customer_loyal")
+def customer_loyal_page(request: HttpRequest, query: Query[s.LoyalQuery]):
+    """Seed 001: customers with at least N Complete orders, with what they spent."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    selected = customer_loyal(
+        min_completed_orders=query.min_completed_orders, limit=query.limit + 1, offset=query.offset
+    )
+    return _page(
+        request,
+        selected,
+        limit=query.limit,
+        offset=query.offset,
+        min_completed_orders=query.min_completed_orders,
+    )
+
+
+@_csv_operation("/reports/customers/loyal.csv", operation_id="customer_loyal_csv")
+def customer_loyal_csv(request: HttpRequest, query: Query[s.LoyalCsvQuery]):
+    selected = customer_loyal(
+        min_completed_orders=query.min_completed_orders, limit=query.limit, offset=query.offset
+    )
+    return _csv(selected, "customer_loyal")
+
+
+@_json_and_csv("/reports/products/top", response=s.ProductPage, operation_id="product_top")
+def product_top_page(request: HttpRequest, query: Query[s.ProductQuery]):
+    """Products by revenue or by units sold."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    return _page(
+        request, product_top(by=query.by, limit=query.limit), limit=query.limit, by=query.by
+    )
+
+
+@_csv_operation("/reports/products/top.csv", operation_id="product_top_csv")
+def product_top_csv(request: HttpRequest, query: Query[s.ProductCsvQuery]):
+    return _csv(product_top(by=query.by, limit=query.limit), f"product_top_by_{query.by}")
+
+
+def _known_product(sku: str) -> None:
+    if "\x00" in sku or not product_exists(sku=sku):
+        raise Problem(404, ERROR_UNKNOWN_PRODUCT.format(sku=sku))
+
+
+@_json_and_csv(
+    "/reports/products/{sku}/also-bought",
+    response=s.AlsoBoughtPage,
+    operation_id="product_also_bought",
+    missing=True,
+)
+def product_also_bought_page(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtQuery]):
+    """Seed 002: customers who bought this product also bought these."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    _known_product(sku)
+    selected = product_also_bought(sku=sku, limit=query.limit)
+    return _page(request, selected, limit=query.limit, sku=sku)
+
+
+@_csv_operation(
+    "/reports/products/{sku}/also-bought.csv", operation_id="product_also_bought_csv", missing=True
+)
+def product_also_bought_csv(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtCsvQuery]):
+    _known_product(sku)
+    return _csv(product_also_bought(sku=sku, limit=query.limit), "also_bought")
+
+
+def _ordered(first, last) -> None:
+    if first is not None and last is not None and first > last:
+        errors = [FieldError(pointer("query", "from"), ERROR_RANGE_REVERSED.format(other="to"))]
+        raise Problem(400, ERROR_PARAMETERS, errors=errors)
+
+
+@_json_and_csv("/reports/revenue/monthly", response=s.MonthlyPage, operation_id="revenue_monthly")
+def revenue_monthly_page(request: HttpRequest, query: Query[s.MonthlyQuery]):
+    """Revenue by calendar month (UTC), with the running total."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    _ordered(query.first, query.last)
+    month = {"from": query.first, "to": query.last}
+    echo = {name: value and value.strftime("%Y-%m") for name, value in month.items()}
+    body = _page(request, revenue_monthly(first=query.first, last=query.last), limit=None, **echo)
+    del body["limit"]
+    return body
+
+
+@_csv_operation("/reports/revenue/monthly.csv", operation_id="revenue_monthly_csv")
+def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyFilter]):
+    _ordered(query.first, query.last)
+    return _csv(revenue_monthly(first=query.first, last=query.last), "revenue_monthly")
+
+
+def _days(query: s.DailyFilter) -> tuple[datetime.date, datetime.date]:
+    """The range asked for; by default the last 31 days with data (never before 0001-01-01)."""
+    _ordered(query.first, query.last)
+    last = query.last or revenue_daily_last_day() or datetime.datetime.now(datetime.UTC).date()
+    first = query.first
+    if first is None:
+        span = datetime.timedelta(days=s.DAILY_DEFAULT_DAYS - 1)
+        first = last - span if last - datetime.date.min >= span else datetime.date.min
+    return first, last
+
+
+@_json_and_csv("/reports/revenue/daily", response=s.DailyPage, operation_id="revenue_daily")
+def revenue_daily_page(request: HttpRequest, query: Query[s.DailyQuery]):
+    """Seed 003's daily_order_stats for a range of UTC days (at most 366 in JSON)."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    first, last = _days(query)
+    if (last - first).days + 1 > s.DAILY_MAX_DAYS:
+        errors = [
+            FieldError(pointer("query", "from"), ERROR_RANGE_TOO_LONG.format(days=s.DAILY_MAX_DAYS))
+        ]
+        raise Problem(400, ERROR_PARAMETERS, errors=errors)
+    body = _page(
+        request, revenue_daily(first=first, last=last), limit=None, **{"from": first, "to": last}
+    )
+    del body["limit"]
+    return body
+
+
+@_csv_operation("/reports/revenue/daily.csv", operation_id="revenue_daily_csv")
+def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyFilter]):
+    first, last = _days(query)
+    return _csv(revenue_daily(first=first, last=last), "revenue_daily")
+
+
+# Which operations answer from each report (the catalog lists them).
+REPORT_OPERATIONS = {
+    "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
+    "product_sales": ["product_top"],
+    "also_bought": ["product_also_bought"],
+    "monthly_revenue": ["revenue_monthly"],
+    "daily_order_stats": ["revenue_daily"],
+    "status_counts": ["orders_cancelled"],
+}
+
+
+@router.get("/reports/", response=s.Catalog, auth=read_key, operation_id="report_catalog")
+def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
+    """Every report with its freshness, row count and the endpoints that read it."""
+    catalog = report_catalog()
+    for entry in catalog["reports"]:
+        entry["endpoints"] = [
+            unquote(request.build_absolute_uri(reverse(f"api:{name}", kwargs=_template(name))))
+            for name in REPORT_OPERATIONS.get(entry["name"], [])
+        ]
+    return catalog
+
+
+def _template(name: str) -> dict | None:
+    return {"sku": "{sku}"} if name == "product_also_bought" else None

@@ -1,0 +1,267 @@
+"""The report endpoints' query strings and answers, each declared once, here.
+
+Every answer read from a stored report carries `as_of`: the commit point it reflects (every
+write committed before it is in). Lists are JSON pages; each also has a `.csv` operation that
+streams every row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import WithJsonSchema
+
+from api.csv_stream import CsvLimit, Format
+from api.types import MAX_INTEGER, Day, Month, Offset, QueryText, page_size
+
+Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+AsOf = Annotated[
+    datetime.datetime | None,
+    Field(description="the commit point the report reflects: every write before it is in"),
+]
+JsonOnly = Annotated[Literal["json"], Field(description="this answer has no CSV form")]
+CUSTOMERS_DEFAULT, CUSTOMERS_MAX = 50, 500
+PRODUCTS_DEFAULT, PRODUCTS_MAX = 10, 200
+ALSO_BOUGHT_DEFAULT, ALSO_BOUGHT_MAX = 10, 20  # the pairs' index keeps the top 20 per sku
+DAILY_DEFAULT_DAYS, DAILY_MAX_DAYS = 31, 366
+
+
+class StatsQuery(Schema):
+    user: QueryText = Field(..., description="the customer's username")
+    format: JsonOnly = "json"
+
+
+class CustomerStats(Schema):
+    user: str
+    orders_count: int
+    total_revenue: Money
+    avg_order_value: Money | None
+    completed_orders: int
+    cancelled_orders: int
+    pending_orders: int
+    first_order_at: datetime.datetime | None
+    last_order_at: datetime.datetime | None
+    revenue_rank: int
+    as_of: AsOf
+
+
+class RankingFilter(Schema):
+    offset: Offset
+
+
+class LoyalFilter(RankingFilter):
+    min_completed_orders: int = Field(5, ge=1, le=MAX_INTEGER)
+
+
+class ProductFilter(Schema):
+    by: Literal["revenue", "units"] = "revenue"
+
+
+class MonthlyFilter(Schema):
+    first: Month | None = Field(None, alias="from", description="first month, YYYY-MM")
+    last: Month | None = Field(None, alias="to", description="last month, YYYY-MM")
+
+
+class DailyFilter(Schema):
+    first: Day | None = Field(None, alias="from", description="first UTC day")
+    last: Day | None = Field(
+        None, alias="to", description="last UTC day (default: the last with orders)"
+    )
+
+
+# The JSON pages: a capped limit, and format=csv redirecting to the .csv operation.
+class RankingQuery(RankingFilter):
+    limit: page_size(default=CUSTOMERS_DEFAULT, cap=CUSTOMERS_MAX)
+    format: Format = "json"
+
+
+class LoyalQuery(LoyalFilter):
+    limit: page_size(default=CUSTOMERS_DEFAULT, cap=CUSTOMERS_MAX)
+    format: Format = "json"
+
+
+class ProductQuery(ProductFilter):
+    limit: page_size(default=PRODUCTS_DEFAULT, cap=PRODUCTS_MAX)
+    format: Format = "json"
+
+
+class AlsoBoughtQuery(Schema):
+    limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
+    format: Format = "json"
+
+
+class MonthlyQuery(MonthlyFilter):
+    format: Format = "json"
+
+
+class DailyQuery(DailyFilter):
+    format: Format = "json"
+
+
+# The CSV exports: every row unless a limit is given.
+class RankingCsvQuery(RankingFilter):
+    limit: CsvLimit = None
+
+
+class LoyalCsvQuery(LoyalFilter):
+    limit: CsvLimit = None
+
+
+class ProductCsvQuery(ProductFilter):
+    limit: CsvLimit = None
+
+
+class AlsoBoughtCsvQuery(Schema):
+    limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
+
+
+class CustomerRow(Schema):
+    customer_id: int
+    user: str
+    orders_count: int
+    completed_orders: int
+    cancelled_orders: int
+    pending_orders: int
+    total_revenue: Money
+    avg_order_value: Money | None
+    first_order_at: datetime.datetime | None
+    last_order_at: datetime.datetime | None
+    revenue_rank: int
+
+
+class LoyalRow(Schema):
+    customer_id: int
+    user: str
+    completed_orders: int
+    total_revenue: Money
+    avg_order_value: Money | None
+    orders_count: int
+    revenue_rank: int
+    last_order_at: datetime.datetime | None
+
+
+class ProductRow(Schema):
+    sku: str
+    name: str
+    units_sold: int
+    revenue: Money
+    orders_count: int
+    revenue_rank: int
+    units_rank: int
+
+
+class AlsoBoughtRow(Schema):
+    rank: int
+    sku: str
+    name: str
+    orders_together: int
+
+
+class MonthlyRow(Schema):
+    month: str = Field(..., pattern=r"^\d{4}-\d{2}$")
+    orders_count: int
+    completed_orders: int
+    cancelled_orders: int
+    revenue: Money
+    cumulative_revenue: Money
+
+
+class DailyRow(Schema):
+    day: datetime.date
+    orders_count: int
+    completed_orders: int
+    cancelled_orders: int
+    revenue: Money
+    avg_order_value: Money | None
+
+
+class Report(Schema):
+    report: str = Field(..., description="the report (view in schema reports) it reads")
+    as_of: AsOf
+
+
+class RankingPage(Report):
+    limit: int
+    offset: int
+    next: str | None = Field(..., description="the next page, when there is one")
+    results: list[CustomerRow]
+
+
+class LoyalPage(RankingPage):
+    min_completed_orders: int
+    results: list[LoyalRow]
+
+
+class ProductPage(Report):
+    by: str
+    limit: int
+    results: list[ProductRow]
+
+
+class AlsoBoughtPage(Report):
+    sku: str
+    limit: int
+    results: list[AlsoBoughtRow]
+
+
+class MonthlyPage(Report):
+    from_: str | None = Field(..., alias="from")
+    to: str | None
+    results: list[MonthlyRow]
+
+
+class DailyPage(Report):
+    from_: datetime.date = Field(..., alias="from")
+    to: datetime.date
+    results: list[DailyRow]
+
+
+class Freshness(Schema):
+    as_of: AsOf
+    pending_changes: int = Field(..., description="committed changes not applied yet")
+    oldest_pending_at: datetime.datetime | None
+    lag_seconds: float = Field(..., description="age of the oldest change not applied yet")
+    rebuild_required: bool
+    stale_after_seconds: float
+    stale: bool = Field(
+        ..., description="never built, a rebuild due, or lag_seconds > stale_after_seconds"
+    )
+
+
+class LastRefresh(Schema):
+    mode: str
+    finished_at: datetime.datetime | None
+    duration_ms: float | None
+    orders_changed: int | None
+
+
+class LastAttempt(Schema):
+    mode: str
+    finished_at: datetime.datetime | None
+    ok: bool
+    error: str
+
+
+class CatalogEntry(Schema):
+    name: str
+    description: str | None
+    as_of: AsOf
+    rows: int
+    pending_changes: int
+    lag_seconds: float
+    stale: bool
+    endpoints: list[str]
+
+
+class Catalog(Schema):
+    freshness: Freshness
+    last_refresh: LastRefresh | None
+    last_attempt: LastAttempt | None
+    reports: list[CatalogEntry]
+
+
+class CatalogQuery(Schema):
+    format: JsonOnly = "json"
