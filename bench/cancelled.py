@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from psycopg2 import sql
 
+from api.pagination import cursor_encode
 from bench.measure import (
     Measurement,
     MeasureSettings,
@@ -29,15 +30,16 @@ from bench.measure import (
 )
 from bench.support import raw_connection
 from orders.models import Order, Status
-from orders.selectors import order_list_cancelled, order_list_cancelled_from_history
-from project.sqlfiles import read_sql
-from reports.cancelled import (
+from orders.selectors import (
     CANCELLED_MAX_OFFSET,
-    cancelled_after,
-    cancelled_count,
-    cancelled_page,
-    cursor_encode,
+    order_cancelled_page,
+    order_list_cancelled,
+    order_list_cancelled_from_history,
 )
+from project.sqlfiles import read_sql
+from reports.selectors import status_count_as_of
+
+NEWEST = "-created_at"
 
 PAGE_SIZE = 50
 ENDPOINT = "/api/v1/orders/cancelled/"
@@ -180,7 +182,7 @@ def endpoint_params(position: Position) -> dict:
     if position.after is None:
         return {"cursor": "", "page_size": PAGE_SIZE}
     created_at, pk = position.after
-    return {"cursor": cursor_encode(Order(pk=pk, created_at=created_at)), "page_size": PAGE_SIZE}
+    return {"cursor": cursor_encode(NEWEST, created_at, pk), "page_size": PAGE_SIZE}
 
 
 def endpoint_get(client, path: str, params: dict | None = None):
@@ -208,10 +210,10 @@ def endpoint_approach(client) -> Approach:
 def _selectors(position: Position) -> Answer:
     """What the endpoint's view calls, without middleware, auth and JSON."""
     if position.keyset:
-        orders = cancelled_after(position=position.after, size=PAGE_SIZE + 1)
+        rows = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, position=position.after)
     else:
-        orders = cancelled_page(offset=position.offset, size=PAGE_SIZE + 1)
-    return cancelled_count().count, [order.order_number for order in orders[:PAGE_SIZE]]
+        rows = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, offset=position.offset)
+    return status_count_as_of()[0], [row["order_number"] for row in rows[:PAGE_SIZE]]
 
 
 def _floor(conn) -> Callable[[Position], Answer]:

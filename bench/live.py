@@ -53,8 +53,8 @@ from bench.support import ApiClient, database_url, raw_connection
 from bench.upload import make_batches
 from bench.writes import status_batch_prepare
 from orders.models import Status
+from orders.schemas import UploadIn
 from orders.services import order_upsert_many
-from orders.upload_validation import upload_parse
 from project.sqlfiles import read_sql
 from reports.consistency import reports_check
 from reports.refresh import FULL, INCREMENTAL, reports_pending
@@ -345,7 +345,8 @@ def _upload(orders: list[UploadOrder]) -> None:
         by_user.setdefault(order.username, []).append(order.body)
     for username, bodies in by_user.items():
         order_upsert_many(
-            upload=upload_parse({"user": username, "orders": bodies}), received_at=timezone.now()
+            upload=UploadIn.model_validate({"user": username, "orders": bodies}),
+            received_at=timezone.now(),
         )
 
 
@@ -553,7 +554,7 @@ def writes_measure(
             json.dumps(make_batches(f"L{int(time.time())}", 1, upload_orders, 3)[0]),
             parse_float=Decimal,
         )
-        new_upload = upload_parse(batch)
+        new_upload = UploadIn.model_validate(batch)
 
         def upload_new() -> None:
             order_upsert_many(upload=new_upload, received_at=timezone.now())

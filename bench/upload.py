@@ -72,7 +72,7 @@ def naive_upload(batch: dict) -> None:
     from django.db import transaction
 
     from orders.models import Customer, Order, OrderItem, OrderStatus
-    from orders.upload_validation import STATUS_ALIASES
+    from orders.schemas import STATUS_ALIASES
 
     with transaction.atomic():
         customer, _ = Customer.objects.get_or_create(username=batch["user"])
