@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import models
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 MAX_INTEGER = 2**31 - 1  # far beyond any page, and safe for SQL LIMIT/OFFSET
@@ -191,3 +191,10 @@ def _query_text(value: Any) -> Any:
 
 QueryText = Annotated[str, BeforeValidator(_query_text)]
 Offset = Annotated[int, Field(0, ge=0, le=MAX_INTEGER, description="rows to skip")]
+
+
+class Out(BaseModel):
+    """An answer's shape: a plain pydantic model, read from dicts or attributes (no ninja
+    Schema wrapper, which costs a Python getter per field and row)."""
+
+    model_config = ConfigDict(from_attributes=True)

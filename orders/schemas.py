@@ -13,11 +13,11 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 
 from api.problems import FieldError, Problem, pointer
-from api.types import ERROR_REQUIRED, Instant, count, invalid, money_of, text_of
+from api.types import ERROR_REQUIRED, Instant, Out, count, invalid, money_of, text_of
 from orders.models import Customer, Order, OrderItem, Status
 
 MAX_ORDERS = 5_000
@@ -76,7 +76,7 @@ class UploadIn(BaseModel):
     orders: list[OrderIn] = Field(..., min_length=1, max_length=MAX_ORDERS)
 
 
-class UploadOut(Schema):
+class UploadOut(Out):
     user: str
     received: int
     created: int
@@ -90,7 +90,7 @@ class StatusIn(BaseModel):
     created: Instant | None = Field(None, description="when it happened (default: now)")
 
 
-class StatusOut(Schema):
+class StatusOut(Out):
     order_number: str
     status: str
     created: datetime.datetime
@@ -98,19 +98,19 @@ class StatusOut(Schema):
     current_status_at: datetime.datetime | None
 
 
-class ItemOut(Schema):
+class ItemOut(Out):
     sku: str
     name: str
     quantity: int
     price: Money
 
 
-class HistoryEntry(Schema):
+class HistoryEntry(Out):
     status: str
     created: datetime.datetime
 
 
-class OrderOut(Schema):
+class OrderOut(Out):
     order_number: str
     user: str
     created_at: datetime.datetime
@@ -159,7 +159,7 @@ def status_problems(change: StatusIn, *, order_created_at: datetime.datetime) ->
         _raise([FieldError("/created", detail)])
 
 
-class CancelledOrder(Schema):
+class CancelledOrder(Out):
     order_number: str
     user: str
     created_at: datetime.datetime
@@ -167,7 +167,7 @@ class CancelledOrder(Schema):
     cancelled_at: datetime.datetime
 
 
-class CancelledPage(Schema):
+class CancelledPage(Out):
     count: int | None = Field(..., description="cancelled orders as of count_as_of")
     count_as_of: datetime.datetime | None
     next: str | None

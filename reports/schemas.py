@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from api.csv_stream import CsvLimit, Format
-from api.types import MAX_INTEGER, Day, Month, Offset, QueryText, page_size
+from api.types import MAX_INTEGER, Day, Month, Offset, Out, QueryText, page_size
 
 Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 AsOf = Annotated[
@@ -34,7 +34,7 @@ class StatsQuery(Schema):
     format: JsonOnly = "json"
 
 
-class CustomerStats(Schema):
+class CustomerStats(Out):
     user: str
     orders_count: int
     total_revenue: Money
@@ -118,7 +118,7 @@ class AlsoBoughtCsvQuery(Schema):
     limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
 
 
-class CustomerRow(Schema):
+class CustomerRow(Out):
     customer_id: int
     user: str
     orders_count: int
@@ -132,7 +132,7 @@ class CustomerRow(Schema):
     revenue_rank: int
 
 
-class LoyalRow(Schema):
+class LoyalRow(Out):
     customer_id: int
     user: str
     completed_orders: int
@@ -143,7 +143,7 @@ class LoyalRow(Schema):
     last_order_at: datetime.datetime | None
 
 
-class ProductRow(Schema):
+class ProductRow(Out):
     sku: str
     name: str
     units_sold: int
@@ -153,14 +153,14 @@ class ProductRow(Schema):
     units_rank: int
 
 
-class AlsoBoughtRow(Schema):
+class AlsoBoughtRow(Out):
     rank: int
     sku: str
     name: str
     orders_together: int
 
 
-class MonthlyRow(Schema):
+class MonthlyRow(Out):
     month: str = Field(..., pattern=r"^\d{4}-\d{2}$")
     orders_count: int
     completed_orders: int
@@ -169,7 +169,7 @@ class MonthlyRow(Schema):
     cumulative_revenue: Money
 
 
-class DailyRow(Schema):
+class DailyRow(Out):
     day: datetime.date
     orders_count: int
     completed_orders: int
@@ -178,7 +178,7 @@ class DailyRow(Schema):
     avg_order_value: Money | None
 
 
-class Report(Schema):
+class Report(Out):
     report: str = Field(..., description="the report (view in schema reports) it reads")
     as_of: AsOf
 
@@ -219,7 +219,7 @@ class DailyPage(Report):
     results: list[DailyRow]
 
 
-class Freshness(Schema):
+class Freshness(Out):
     as_of: AsOf
     pending_changes: int = Field(..., description="committed changes not applied yet")
     oldest_pending_at: datetime.datetime | None
@@ -231,21 +231,21 @@ class Freshness(Schema):
     )
 
 
-class LastRefresh(Schema):
+class LastRefresh(Out):
     mode: str
     finished_at: datetime.datetime | None
     duration_ms: float | None
     orders_changed: int | None
 
 
-class LastAttempt(Schema):
+class LastAttempt(Out):
     mode: str
     finished_at: datetime.datetime | None
     ok: bool
     error: str
 
 
-class CatalogEntry(Schema):
+class CatalogEntry(Out):
     name: str
     description: str | None
     as_of: AsOf
@@ -256,7 +256,7 @@ class CatalogEntry(Schema):
     endpoints: list[str]
 
 
-class Catalog(Schema):
+class Catalog(Out):
     freshness: Freshness
     last_refresh: LastRefresh | None
     last_attempt: LastAttempt | None

@@ -9,14 +9,21 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from psycopg2 import sql
 
 from api.pagination import cursor_decode, cursor_encode
 from api.problems import PROBLEM_CONTENT_TYPE
 from orders.api import MAX_PAGE_SIZE
 from orders.models import Order, Status
-from orders.selectors import CANCELLED_MAX_OFFSET, order_list_cancelled, order_list_cancelled_after
+from orders.selectors import (
+    CANCELLED_MAX_OFFSET,
+    CANCELLED_ORDERINGS,
+    order_list_cancelled,
+    order_list_cancelled_after,
+)
 from orders.services import order_status_add
 from orders.tests.test_faults import Blocker
+from project.sqlfiles import read_sql
 from reports.selectors import reports_as_of, status_count
 from reports.tests.conftest import csv_rows, json_body
 
@@ -224,3 +231,21 @@ def test_a_deep_cursor_by_cancellation_time_starts_on_its_own_index(cancelled):
     plan = order_list_cancelled_after(ordering=RECENT, position=position)[:50].explain()
     assert "order_cancelled_at_idx" in plan
     assert "Index Cond" in plan and "current_status_at <=" in plan
+
+
+@pytest.mark.parametrize(
+    ("ordering", "index"),
+    [(NEWEST, "order_cancelled_recent_idx"), (RECENT, "order_cancelled_at_idx")],
+)
+def test_the_page_query_starts_a_deep_cursor_on_its_partial_index(cancelled, ordering, index):
+    """The endpoint's own SQL (cancelled_page.sql), not only the ORM's: a range start."""
+    deep = order_list_cancelled(ordering=ordering)[len(cancelled) - 5]
+    moment = CANCELLED_ORDERINGS[ordering]
+    statement = sql.SQL("EXPLAIN " + read_sql("orders", "cancelled_page.sql")).format(
+        moment=sql.Identifier(moment)
+    )
+    at = getattr(deep, moment)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"at": at, "pk": deep.pk, "size": 51, "offset": 0})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan and "Index Cond" in plan and f"{moment} <=" in plan
