@@ -1,6 +1,6 @@
 """Every status code the OpenAPI document promises is produced by the input that should.
 
-One committed world per module (project/tests/conftest.py); each case runs in a savepoint that
+One world (project/tests/conftest.py) for all cases; each case runs in a savepoint that
 is rolled back, so cases do not see each other's writes.
 """
 
@@ -128,7 +128,7 @@ def call(world: dict, method: str, path: str, options: dict):
     return client.post(path, data, content_type=options.get("content_type", "application/json"))
 
 
-def test_documented_statuses_are_produced(world, db):
+def test_documented_statuses_are_produced(world):
     wrong = []
     for method, path, status, options in cases():
         if options.get("dead"):

@@ -29,9 +29,11 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def keep_the_test_connection():
-    """As django.test.Client does: the raw WSGI app must not close the test's connection."""
+@pytest.fixture
+def keep_the_test_connection(world):
+    """As django.test.Client does: the raw WSGI app must not close the test's connection.
+
+    After `world`, whose test Client requests connect the closing signal again."""
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     yield
@@ -42,7 +44,7 @@ def keep_the_test_connection():
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_matches_the_document(case, world, db):
+def test_every_operation_matches_the_document(case, world, keep_the_test_connection):
     case.call_and_validate(headers={"Authorization": f"Bearer {world['write']}"}, checks=CHECKS)
 
 
