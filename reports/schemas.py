@@ -249,7 +249,8 @@ class CatalogEntry(Out):
     name: str
     description: str | None
     as_of: AsOf
-    rows: int
+    rows: int = Field(..., description="the stored rows; an estimate when rows_exact is false")
+    rows_exact: bool = Field(..., description="false above 100,000 rows (planner statistics)")
     pending_changes: int
     lag_seconds: float
     stale: bool
