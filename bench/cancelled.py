@@ -37,7 +37,6 @@ from orders.selectors import (
     order_list_cancelled_from_history,
 )
 from project.sqlfiles import read_sql
-from reports.selectors import status_count_as_of
 
 NEWEST = "-created_at"
 
@@ -210,10 +209,10 @@ def endpoint_approach(client) -> Approach:
 def _selectors(position: Position) -> Answer:
     """What the endpoint's view calls, without middleware, auth and JSON."""
     if position.keyset:
-        rows = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, position=position.after)
+        page = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, position=position.after)
     else:
-        rows = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, offset=position.offset)
-    return status_count_as_of()[0], [row["order_number"] for row in rows[:PAGE_SIZE]]
+        page = order_cancelled_page(ordering=NEWEST, size=PAGE_SIZE + 1, offset=position.offset)
+    return page.count, [row["order_number"] for row in page.rows[:PAGE_SIZE]]
 
 
 def _floor(conn) -> Callable[[Position], Answer]:

@@ -47,7 +47,6 @@ from orders.selectors import (
     order_get_with_history,
 )
 from orders.services import order_status_add, order_upsert_many
-from reports.selectors import status_count_as_of
 
 router = Router(tags=["orders"])
 logger = logging.getLogger("orders.upload")
@@ -248,13 +247,13 @@ def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
         errors.append(FieldError(pointer("query", "page"), detail))
     if errors:
         raise Problem(400, "Some query parameters are invalid; see errors.", errors=errors)
-    count, count_as_of = status_count_as_of()
-    rows = order_cancelled_page(
+    page_rows = order_cancelled_page(
         ordering=query.order,
         size=query.page_size + 1,
         offset=0 if keyset else (page - 1) * query.page_size,
         position=position,
     )
+    rows = page_rows.rows
     if not rows and not keyset and page > 1:
         raise Problem(404, ERROR_PAST_THE_END.format(page=page))
     more, rows = len(rows) > query.page_size, rows[: query.page_size]
@@ -271,8 +270,8 @@ def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
             "previous": page_url(request, page=page - 1) if page > 1 else None,
         }
     return {
-        "count": count,
-        "count_as_of": count_as_of,
+        "count": page_rows.count,
+        "count_as_of": page_rows.count_as_of,
         **links,
         "next_cursor": next_cursor,
         "results": rows,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -24,6 +25,7 @@ from psycopg2 import sql
 from orders.models import Order, OrderStatus, Status
 from project.snapshots import one_snapshot
 from project.sqlfiles import read_sql
+from reports.selectors import status_count_as_of
 
 CANCELLED_MAX_OFFSET = 100_000
 STREAM_CHUNK_ROWS = 2000
@@ -72,13 +74,20 @@ def order_list_cancelled_after(*, ordering: str, position: Position | None) -> Q
     return orders.filter(**{f"{moment}__lte": at}).filter(Q(**{f"{moment}__lt": at}) | Q(pk__lt=pk))
 
 
+@dataclass(frozen=True)
+class CancelledPage:
+    rows: list[dict]  # the answer's columns, and pk
+    count: int | None  # the whole list's length as of count_as_of (reports.status_counts)
+    count_as_of: datetime.datetime | None
+
+
 def order_cancelled_page(
     *, ordering: str, size: int, offset: int = 0, position: Position | None = None
-) -> list[dict]:
-    """`size` cancelled orders after `position` and `offset` skipped, as answer rows (with pk).
+) -> CancelledPage:
+    """`size` cancelled orders after `position` and `offset` skipped, and the list's total.
 
-    Plain SQL (cancelled_page.sql): the list's hot path, where compiling the ORM's query cost
-    more than running it.
+    Plain SQL (cancelled_page.sql), one statement: the list's hot path, where compiling the
+    ORM's query cost more than running it.
     """
     at, pk = position or (None, None)
     statement = sql.SQL(read_sql("orders", "cancelled_page.sql")).format(
@@ -87,7 +96,13 @@ def order_cancelled_page(
     with connection.cursor() as cursor:
         cursor.execute(statement, {"at": at, "pk": pk, "size": size, "offset": offset})
         columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    if not rows:  # past the end: the total alone
+        return CancelledPage([], *status_count_as_of(status=Status.CANCELLED))
+    count, count_as_of = rows[0]["total"], rows[0]["total_as_of"]
+    for row in rows:
+        del row["total"], row["total_as_of"]
+    return CancelledPage(rows, count, count_as_of)
 
 
 def order_cancelled_stream(*, ordering: str, position: Position | None) -> Iterator[tuple]:

@@ -9,14 +9,21 @@ from orders.models import Status
 from orders.selectors import order_list_cancelled, order_list_cancelled_from_history
 from orders.services import order_status_add
 from orders.tests.factories import at, make_order
+from orders.tests.shared_rows import shared_rows
 
 pytestmark = pytest.mark.django_db
 
 END = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
 
-@pytest.fixture
-def generated_orders():
+@pytest.fixture(scope="module")
+def generated_orders(django_db_setup, django_db_blocker):
+    """3,000 generated orders, read by every test here: built once, rolled back after."""
+    with shared_rows(django_db_blocker, generate):
+        yield
+
+
+def generate() -> None:
     orders_generate(orders=3000, customers=150, seed=3, end=END, chunk_size=1000, workers=1)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,25 @@ from orders.services import order_status_add
 from orders.tests.factories import at, make_order
 
 pytestmark = pytest.mark.django_db
+
+
+def waiting_for_a_lock() -> bool:
+    """Whether another session of this database is waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock')"
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until(condition, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def test_order_create_records_pending_in_the_same_transaction():
@@ -192,7 +212,8 @@ def test_an_older_status_in_flight_survives_a_concurrent_delete_of_the_newest():
     assert inserted.wait(10)
     deleter = threading.Thread(target=delete_newest)
     deleter.start()
-    deleter.join(1.0)  # with the lock it waits here; without it, it is already done
+    # With the lock it waits for the insert; without it, it is soon done.
+    assert wait_until(lambda: not deleter.is_alive() or waiting_for_a_lock(), seconds=1.0)
     release.set()
     writer.join(10)
     deleter.join(10)
