@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -37,6 +38,7 @@ def keep_the_test_connection(world):
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     yield
+    gc.collect()  # a response closed later would close the next test's connection mid-test
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
 

@@ -6,6 +6,7 @@ import io
 import json
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -16,8 +17,15 @@ from orders.api_keys import api_key_create
 from orders.generation import orders_generate
 from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
+from orders.tests.shared_rows import (
+    share_module_rows,
+    shared_rows,
+    shared_rows_add,
+    shared_rows_end,
+    shared_rows_open,
+)
 from reports.models import RefreshLog
-from reports.refresh import reports_refresh
+from reports.refresh import RefreshRun, reports_refresh
 
 END = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 EDGE_DAY = datetime.datetime(2025, 6, 15, 23, 30, tzinfo=datetime.UTC)
@@ -43,8 +51,9 @@ def live_reports_reset() -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_live_reports(db):
-    live_reports_reset()
+def fresh_live_reports(request, db):
+    if MODULE_ORDERS not in request.fixturenames:  # shared rows start from a reset of their own
+        live_reports_reset()
 
 
 def make_edge_cases() -> None:
@@ -82,17 +91,69 @@ def make_edge_cases() -> None:
     )
 
 
-@pytest.fixture
-def orders_data(db):
+def orders_data_build() -> None:
     orders_generate(orders=2000, customers=120, seed=7, end=END, chunk_size=1000, workers=1)
     make_edge_cases()
 
 
-@pytest.fixture
-def refreshed(orders_data):
+def refreshed_build() -> RefreshRun:
     run = reports_refresh()
     assert not run.failed
     return run
+
+
+# 2,000 generated orders and a refresh cost about 0.3 s; some 60 tests ask for them. A module's
+# non-transactional tests share one copy (orders/tests/shared_rows.py); transactional tests,
+# which commit and flush, build their own.
+MODULE_ORDERS = "module_orders_data"
+MODULE_REFRESHED = "module_refreshed"
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put transactional tests apart
+def pytest_collection_modifyitems(items):
+    share_module_rows(
+        items,
+        shared={"orders_data": (MODULE_ORDERS,), "refreshed": (MODULE_ORDERS, MODULE_REFRESHED)},
+        directory=Path(__file__).parent,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if MODULE_ORDERS not in item.fixturenames:  # e.g. the module's transactional tests
+        shared_rows_end()
+
+
+def module_orders_data_build() -> None:
+    live_reports_reset()
+    orders_data_build()
+
+
+@pytest.fixture(scope="module")
+def module_orders_data(django_db_setup, django_db_blocker):
+    with shared_rows(django_db_blocker, module_orders_data_build):
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_refreshed(module_orders_data, django_db_blocker) -> RefreshRun:
+    return shared_rows_add(django_db_blocker, refreshed_build)
+
+
+@pytest.fixture
+def orders_data(request, db):
+    if MODULE_ORDERS in request.fixturenames:
+        # Gone only if a reordering plugin (--ff) ran another test of the module in between.
+        assert shared_rows_open(), "the module's shared rows were rolled back: run in file order"
+    else:
+        orders_data_build()
+
+
+@pytest.fixture
+def refreshed(request, orders_data) -> RefreshRun:
+    if MODULE_REFRESHED in request.fixturenames:
+        return request.getfixturevalue(MODULE_REFRESHED)
+    return refreshed_build()
 
 
 def api_client(*, customer: str | None = None) -> Client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 
 import psycopg2
 import psycopg2.errors
@@ -18,8 +19,12 @@ from orders.models import Customer
 from reports.models import StatusCounts
 from reports.refresh import reports_refresh
 from reports.schema import READER_ROLE, report_view_classes, reports_views_document_and_grant
+from reports.tests.conftest import other_connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Tests that only try what a reader may not do need no committed rows: they share one BI user
+# and run in a transaction that is rolled back. Those whose BI session must see what the test
+# wrote, or must see a role the test created, are transactional.
+pytestmark = pytest.mark.django_db
 
 PRIVATE_TABLES = [
     ("public", "orders_order"),
@@ -35,22 +40,45 @@ PRIVATE_TABLES = [
 ]
 
 
+def committed(statement, params=None) -> None:
+    """Run on a connection of its own: a role must outlive, or not wait for, the test's
+    transaction."""
+    other = other_connection()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(statement, params)
+    finally:
+        other.close()
+
+
 def drop_role(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name]
-        )
-        cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+    committed("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [name])
+    committed(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-@pytest.fixture
-def bi_url():
-    """Creates a uniquely named BI user (roles are cluster-wide) and drops it afterwards."""
+def new_bi_user() -> tuple[str, str]:
+    """A uniquely named BI user (roles are cluster-wide): its name and printed URL."""
     name = f"bi_test_{uuid.uuid4().hex[:12]}"
     out = io.StringIO()
     call_command("create_bi_user", name, "--statement-timeout", "7s", stdout=out, stderr=out)
-    yield out.getvalue().strip().splitlines()[-1]
+    return name, out.getvalue().strip().splitlines()[-1]
+
+
+@pytest.fixture
+def bi_url(transactional_db) -> Iterator[str]:
+    name, url = new_bi_user()
+    yield url
     drop_role(name)
+
+
+@pytest.fixture(scope="module")
+def reader_url(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """One BI user, committed once, for the tests that only try what a reader may not do."""
+    with django_db_blocker.unblock():
+        name, url = new_bi_user()
+    yield url
+    with django_db_blocker.unblock():
+        drop_role(name)
 
 
 def query(url: str, statement, params=None, *, read_write: bool = False):
@@ -75,6 +103,7 @@ def assert_reads_every_view(url: str) -> None:
         assert query(url, sql.SQL("SELECT count(*) FROM {}").format(view))[0][0] > 0
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_printed_url_connects_a_reader_of_every_view(orders_data, bi_url):
     reports_refresh()
     assert bi_url.startswith("postgres://bi_test_")
@@ -96,9 +125,9 @@ def test_the_printed_url_connects_a_reader_of_every_view(orders_data, bi_url):
 
 
 @pytest.mark.parametrize("table", PRIVATE_TABLES)
-def test_a_reader_is_refused_everything_else(bi_url, table):
+def test_a_reader_is_refused_everything_else(reader_url, table):
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        query(bi_url, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(sql.Identifier(*table)))
+        query(reader_url, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(sql.Identifier(*table)))
 
 
 @pytest.mark.parametrize(
@@ -112,21 +141,21 @@ def test_a_reader_is_refused_everything_else(bi_url, table):
         "DROP VIEW reports.status_counts",
     ],
 )
-def test_a_reader_is_refused_any_write(bi_url, statement):
+def test_a_reader_is_refused_any_write(reader_url, statement):
     with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
-        query(bi_url, statement)
+        query(reader_url, statement)
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        query(bi_url, statement, read_write=True)
+        query(reader_url, statement, read_write=True)
 
 
 @pytest.mark.parametrize("read_write", [False, True])
-def test_a_reader_cannot_take_the_refresh_lock_or_move_the_state(bi_url, read_write):
+def test_a_reader_cannot_take_the_refresh_lock_or_move_the_state(reader_url, read_write):
     for statement in (
         "SELECT FROM reports_data.refresh_state FOR UPDATE",
         "UPDATE reports_data.refresh_state SET as_of = now()",
     ):
         with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-            query(bi_url, statement, read_write=read_write)
+            query(reader_url, statement, read_write=read_write)
 
 
 def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
@@ -147,6 +176,7 @@ def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
     assert readable == sorted([*views, "reports.freshness"])
 
 
+@pytest.mark.django_db(transaction=True)
 def test_grants_survive_refreshes_and_the_re_creation_of_views(orders_data, bi_url):
     reports_refresh()
     reports_refresh(full=True)
@@ -178,27 +208,26 @@ def test_bad_or_taken_names_are_refused():
         "CREATE FUNCTION pg_temp.escape() RETURNS int LANGUAGE sql AS 'SELECT 1'",
     ],
 )
-def test_a_reader_cannot_create_temporary_objects(bi_url, statement):
+def test_a_reader_cannot_create_temporary_objects(reader_url, statement):
     """Issue 10: TEMPORARY was PostgreSQL's default grant to PUBLIC."""
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        query(bi_url, statement, read_write=True)
+        query(reader_url, statement, read_write=True)
 
 
-def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(bi_url):
+def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(reader_url):
     """Issue 10: CONNECT was PostgreSQL's default grant to PUBLIC."""
     stranger = f"stranger_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(stranger)), ["x"]
-        )
+    committed(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(stranger)), ["x"])
     try:
-        url = bi_url.replace(bi_url.split("://", 1)[1].split("@", 1)[0], f"{stranger}:x", 1)
+        credentials = reader_url.split("://", 1)[1].split("@", 1)[0]
+        url = reader_url.replace(credentials, f"{stranger}:x", 1)
         with pytest.raises(psycopg2.OperationalError, match="permission denied"):
             psycopg2.connect(url).close()
     finally:
         drop_role(stranger)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_bi_transaction_left_open_holds_no_refresh(orders_data, bi_url):
     """Issue 10: a BI session must not stop the refresher for longer than its own timeouts."""
     reports_refresh()

@@ -31,6 +31,9 @@ from reports.stored import report_differences
 from reports.tests.conftest import api_client
 
 CATCH_UP_SECONDS = 30
+# How often the follower looks for changes and the tests for its results: short, as nothing
+# here waits for a fixed time, only for a condition to hold.
+POLL_SECONDS = 0.02
 LATER = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 
 
@@ -49,7 +52,7 @@ def wait_for(condition, *, seconds: float = CATCH_UP_SECONDS) -> bool:
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.1)
+        time.sleep(POLL_SECONDS)
     return False
 
 
@@ -59,8 +62,9 @@ def start_follower() -> subprocess.Popen:
     credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
     host = quote(db["HOST"] or "127.0.0.1", safe="")
     url = f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "refresh_reports", "--follow", "--interval", "0.1"],
+    interval = str(POLL_SECONDS)
+    return subprocess.Popen(  # noqa: S603 (our own command line, no outside input)
+        [sys.executable, "manage.py", "refresh_reports", "--follow", "--interval", interval],
         cwd=BASE_DIR,
         env={**os.environ, "DATABASE_URL": url, "DJANGO_DEMO": "1"},
         stdout=subprocess.PIPE,
