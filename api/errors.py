@@ -14,6 +14,7 @@ from django.db import DatabaseError, OperationalError
 from django.http import Http404, HttpRequest
 from ninja.errors import HttpError, ValidationError
 
+from api.body import ERROR_TOO_LARGE, MAX_BODY_BYTES
 from api.problems import FieldError, Problem, pointer, problem_response
 
 logger = logging.getLogger("project.api")
@@ -21,7 +22,6 @@ logger = logging.getLogger("project.api")
 ERROR_BODY = "The body has {count} invalid field(s); nothing was written."
 ERROR_QUERY = "Some query parameters are invalid; see errors."
 ERROR_EMPTY_BODY = "The body is empty: send a JSON object."
-ERROR_TOO_LARGE = "The body is over the limit of {limit} bytes."
 ERROR_UNAVAILABLE = "The database is unavailable or too slow right now; try again shortly."
 ERROR_INTERNAL = "An unexpected error occurred; it has been logged with request id {request_id}."
 ERROR_NOT_FOUND = "There is no endpoint at {path}."
@@ -65,8 +65,7 @@ def validation_problem(errors: list[dict]) -> Problem:
             return Problem(400, ERROR_EMPTY_BODY)
         fields = [FieldError(pointer(*e["loc"][2:]), _detail(e)) for e in errors]
         return Problem(422, ERROR_BODY.format(count=len(fields)), errors=fields)
-    fields = [FieldError(pointer(*e["loc"]), _detail(e)) for e in errors]
-    return Problem(400, ERROR_QUERY, errors=fields)
+    return query_problem([FieldError(pointer(*e["loc"]), _detail(e)) for e in errors])
 
 
 def _validation(request: HttpRequest, exc: ValidationError):
@@ -87,19 +86,22 @@ def _not_found(request: HttpRequest, exc: Http404):
     return problem_response(Problem(404, ERROR_NOT_FOUND.format(path=request.path)))
 
 
-def _too_large(request: HttpRequest, exc: RequestDataTooBig):
-    from api.body import MAX_BODY_BYTES
+def query_problem(errors: list[FieldError]) -> Problem:
+    """400 for query parameters the schemas cannot judge alone (a range, a cursor)."""
+    return Problem(400, ERROR_QUERY, errors=errors)
 
+
+def _too_large(request: HttpRequest, exc: RequestDataTooBig):
     return problem_response(Problem(413, ERROR_TOO_LARGE.format(limit=MAX_BODY_BYTES)))
 
 
-def _database(request: HttpRequest, exc: DatabaseError):
+def database_problem(request: HttpRequest, exc: DatabaseError):
     if is_unavailable(exc):
         return unavailable(request, exc)
-    return _unexpected(request, exc)
+    return unexpected(request, exc)
 
 
-def _unexpected(request: HttpRequest, exc: Exception):
+def unexpected(request: HttpRequest, exc: Exception):
     request_id = getattr(request, "request_id", "-")
     logger.error("unhandled API error request_id=%s", request_id, exc_info=exc)
     return problem_response(Problem(500, ERROR_INTERNAL.format(request_id=request_id)))
@@ -125,6 +127,6 @@ HANDLERS = {
     HttpError: _http_error,
     Http404: _not_found,
     RequestDataTooBig: _too_large,
-    DatabaseError: _database,
-    Exception: _unexpected,
+    DatabaseError: database_problem,
+    Exception: unexpected,
 }

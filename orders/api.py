@@ -26,6 +26,7 @@ from api.csv_stream import (
     csv_redirect,
     csv_response,
 )
+from api.errors import query_problem
 from api.pagination import BadCursorError, cursor_decode, cursor_encode, page_url
 from api.problems import FieldError, Problem, pointer, problems
 from api.types import MAX_INTEGER, page_size
@@ -44,6 +45,7 @@ from orders.selectors import (
     CANCELLED_MAX_OFFSET,
     order_cancelled_page,
     order_cancelled_stream,
+    order_get,
     order_get_with_history,
 )
 from orders.services import order_status_add, order_upsert_many
@@ -107,11 +109,8 @@ def _order(request: HttpRequest, number: str, *, with_history: bool) -> Order:
     if len(number) > ORDER_NUMBER_MAX or "\x00" in number:
         raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=number[:ORDER_NUMBER_MAX]))
     bound = request.auth.customer_id  # another customer's order answers like a missing one
-    if with_history:
-        order = order_get_with_history(order_number=number, customer_id=bound)
-    else:
-        orders = Order.objects.filter(order_number=number)
-        order = (orders if bound is None else orders.filter(customer_id=bound)).first()
+    selector = order_get_with_history if with_history else order_get
+    order = selector(order_number=number, customer_id=bound)
     if order is None:
         raise Problem(404, ERROR_UNKNOWN_ORDER.format(number=number))
     return order
@@ -154,7 +153,7 @@ def _status(request: HttpRequest, number: str, change: StatusIn) -> Answer:
     operation_id="order_get",
     openapi_extra=problems(404),
 )
-def order_get(request: HttpRequest, query: Query[OrderNumber]):
+def order_detail(request: HttpRequest, query: Query[OrderNumber]):
     """One order with its items and status history, read in one snapshot."""
     return _detail(request, query.number)
 
@@ -246,7 +245,7 @@ def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
         detail = ERROR_TOO_DEEP.format(limit=CANCELLED_MAX_OFFSET)
         errors.append(FieldError(pointer("query", "page"), detail))
     if errors:
-        raise Problem(400, "Some query parameters are invalid; see errors.", errors=errors)
+        raise query_problem(errors)
     page_rows = order_cancelled_page(
         ordering=query.order,
         size=query.page_size + 1,
@@ -295,6 +294,6 @@ def orders_cancelled_csv(request: HttpRequest, query: Query[CancelledCsvQuery]) 
     errors: list[FieldError] = []
     position = _position(query, errors)
     if errors:
-        raise Problem(400, "Some query parameters are invalid; see errors.", errors=errors)
+        raise query_problem(errors)
     rows = order_cancelled_stream(ordering=query.order, position=position)
     return csv_response(rows, filename="cancelled_orders", as_of=None)

@@ -119,6 +119,14 @@ def order_cancelled_stream(*, ordering: str, position: Position | None) -> Itera
             yield from rows
 
 
+def order_get(*, order_number: str, customer_id: int | None = None) -> Order | None:
+    """The order (another customer's, with `customer_id`, is None like a missing one)."""
+    orders = Order.objects.filter(order_number=order_number)
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    return orders.first()
+
+
 def order_get_with_history(*, order_number: str, customer_id: int | None = None) -> Order | None:
     """The order with its items and history (oldest first), all read in one snapshot.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 
@@ -11,10 +10,8 @@ from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
-from api.errors import ERROR_INTERNAL, is_unavailable, unavailable
+from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
-
-logger = logging.getLogger("project.api")
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
@@ -101,8 +98,6 @@ class ApiProblemMiddleware:
             return problem_response(exception)
         if not request.path.startswith(API_PREFIX):
             return None
-        if isinstance(exception, DatabaseError) and is_unavailable(exception):
-            return unavailable(request, exception)
-        request_id = getattr(request, "request_id", "-")
-        logger.exception("unhandled API error request_id=%s", request_id)
-        return problem_response(Problem(500, ERROR_INTERNAL.format(request_id=request_id)))
+        if isinstance(exception, DatabaseError):
+            return database_problem(request, exception)
+        return unexpected(request, exception)

@@ -16,6 +16,7 @@ from ninja import Query, Router
 
 from api.auth import all_customers_key, read_key, require_customer
 from api.csv_stream import CSV_DOCUMENT, CSV_RESPONSE, REDIRECT_DOCUMENT, csv_redirect, csv_response
+from api.errors import query_problem
 from api.pagination import page_url
 from api.problems import FieldError, Problem, pointer, problems
 from orders.models import Customer
@@ -47,7 +48,6 @@ ERROR_NO_STATS_YET = (
 ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
 ERROR_RANGE_REVERSED = "must not be after {other}"
 ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv operation"
-ERROR_PARAMETERS = "Some query parameters are invalid; see errors."
 
 
 def _page(request: HttpRequest, query: ReportQuery, *, limit: int | None, **echo) -> dict:
@@ -197,7 +197,7 @@ def product_also_bought_csv(request: HttpRequest, sku: str, query: Query[s.AlsoB
 def _ordered(first, last) -> None:
     if first is not None and last is not None and first > last:
         errors = [FieldError(pointer("query", "from"), ERROR_RANGE_REVERSED.format(other="to"))]
-        raise Problem(400, ERROR_PARAMETERS, errors=errors)
+        raise query_problem(errors)
 
 
 @_json_and_csv("/reports/revenue/monthly", response=s.MonthlyPage, operation_id="revenue_monthly")
@@ -240,7 +240,7 @@ def revenue_daily_page(request: HttpRequest, query: Query[s.DailyQuery]):
         errors = [
             FieldError(pointer("query", "from"), ERROR_RANGE_TOO_LONG.format(days=s.DAILY_MAX_DAYS))
         ]
-        raise Problem(400, ERROR_PARAMETERS, errors=errors)
+        raise query_problem(errors)
     body = _page(
         request, revenue_daily(first=first, last=last), limit=None, **{"from": first, "to": last}
     )
