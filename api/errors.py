@@ -63,8 +63,7 @@ def validation_problem(errors: list[dict]) -> Problem:
     if source == "body":  # loc: ("body", <parameter name>, field, ...)
         if all(len(error["loc"]) <= 2 for error in errors):
             return Problem(400, ERROR_EMPTY_BODY)
-        fields = [FieldError(pointer(*e["loc"][2:]), _detail(e)) for e in errors]
-        return Problem(422, ERROR_BODY.format(count=len(fields)), errors=fields)
+        return body_problem([FieldError(pointer(*e["loc"][2:]), _detail(e)) for e in errors])
     return query_problem([FieldError(pointer(*e["loc"]), _detail(e)) for e in errors])
 
 
@@ -89,6 +88,11 @@ def _not_found(request: HttpRequest, exc: Http404):
 def query_problem(errors: list[FieldError]) -> Problem:
     """400 for query parameters the schemas cannot judge alone (a range, a cursor)."""
     return Problem(400, ERROR_QUERY, errors=errors)
+
+
+def body_problem(errors: list[FieldError]) -> Problem:
+    """422 for a body's fields, also those judged against each other (orders.schemas)."""
+    return Problem(422, ERROR_BODY.format(count=len(errors)), errors=errors)
 
 
 def _too_large(request: HttpRequest, exc: RequestDataTooBig):

@@ -1,23 +1,22 @@
 """The order endpoints' bodies and answers (seed 003): each declared once, here.
 
-Validation, the answers' shape and the API document all come from these classes. Bodies are plain
-pydantic models (an order that is not an object is refused as such); unknown body fields are
-ignored, so clients may send richer documents than this API reads. Checks that
-compare fields (a status before its order, a number repeated) are `upload_problems` and
-`status_problems`: one 422 lists every invalid field with its pointer.
+Validation, the answers' shape and the API document all come from these classes. Unknown body
+fields are ignored, so clients may send richer documents than this API reads. Checks that compare
+fields (a status before its order, a number repeated) are `upload_problems` and `status_problems`:
+one 422 lists every invalid field with its pointer.
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field
 from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 
-from api.problems import FieldError, Problem, pointer
-from api.types import ERROR_REQUIRED, Instant, Out, count, invalid, money_of, text_of
+from api.errors import body_problem
+from api.problems import FieldError, pointer
+from api.types import Instant, Money, Out, count, invalid, money_of, present, text_of
 from orders.models import Customer, Order, OrderItem, Status
 
 MAX_ORDERS = 5_000
@@ -31,20 +30,13 @@ STATUS_ALIASES = {
     **dict.fromkeys(("complete", "completed", "delivered", "paid"), Status.COMPLETE),
     **dict.fromkeys(("cancelled", "canceled", "failed", "refunded"), Status.CANCELLED),
 }
-ERROR_STATUS = "must be one of: " + ", ".join(sorted(STATUS_ALIASES)) + " (any case)"
-ERROR_DUPLICATE_ORDER = "repeats the order number of {other}"
-ERROR_STATUS_BEFORE_CREATED = "must not be before created_at"
 ERROR_STATUS_IN_FUTURE = "must not be more than 5 minutes in the future"
-ERROR_STATUS_BEFORE_ORDER = "must not be before the order's created_at ({created_at})"
-ERROR_SUMMARY = "The body has {count} invalid field(s); nothing was written."
 
 
 def _status(value: Any) -> Status:
-    if value is None:
-        raise invalid(ERROR_REQUIRED)
-    if isinstance(value, str) and value.strip().lower() in STATUS_ALIASES:
+    if isinstance(present(value), str) and value.strip().lower() in STATUS_ALIASES:
         return STATUS_ALIASES[value.strip().lower()]
-    raise invalid(ERROR_STATUS)
+    raise invalid("must be one of: " + ", ".join(sorted(STATUS_ALIASES)) + " (any case)")
 
 
 StatusName = Annotated[
@@ -52,7 +44,6 @@ StatusName = Annotated[
     BeforeValidator(_status),
     WithJsonSchema({"type": "string", "enum": sorted(STATUS_ALIASES), "description": "any case"}),
 ]
-Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 
 
 class ItemIn(BaseModel):
@@ -121,42 +112,34 @@ class OrderOut(Out):
     status_history: list[HistoryEntry]
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _raise(errors: list[FieldError]) -> None:
-    if errors:
-        raise Problem(422, ERROR_SUMMARY.format(count=len(errors)), errors=errors)
-
-
 def upload_problems(upload: UploadIn) -> None:
     """Problem(422) for what the fields cannot say alone: repeats, status times."""
     errors, first_seen = [], {}
-    latest = _now() + STATUS_FUTURE_SKEW
+    latest = datetime.datetime.now(datetime.UTC) + STATUS_FUTURE_SKEW
     for index, order in enumerate(upload.orders):
         where = pointer("orders", index, "order_number")
         if order.order_number in first_seen:
             other = first_seen[order.order_number]
-            errors.append(FieldError(where, ERROR_DUPLICATE_ORDER.format(other=other)))
+            errors.append(FieldError(where, f"repeats the order number of {other}"))
         first_seen.setdefault(order.order_number, where)
         at = pointer("orders", index, "status_at")
         if order.status_at is not None and order.status_at < order.created_at:
-            errors.append(FieldError(at, ERROR_STATUS_BEFORE_CREATED))
+            errors.append(FieldError(at, "must not be before created_at"))
         elif order.status_at is not None and order.status_at > latest:
             errors.append(FieldError(at, ERROR_STATUS_IN_FUTURE))
-    _raise(errors)
+    if errors:
+        raise body_problem(errors)
 
 
 def status_problems(change: StatusIn, *, order_created_at: datetime.datetime) -> None:
     """Problem(422) when the event's time is before its order or beyond clock skew."""
     if change.created is None:
         return
-    if change.created > _now() + STATUS_FUTURE_SKEW:
-        _raise([FieldError("/created", ERROR_STATUS_IN_FUTURE)])
+    if change.created > datetime.datetime.now(datetime.UTC) + STATUS_FUTURE_SKEW:
+        raise body_problem([FieldError("/created", ERROR_STATUS_IN_FUTURE)])
     if change.created < order_created_at:
-        detail = ERROR_STATUS_BEFORE_ORDER.format(created_at=order_created_at.isoformat())
-        _raise([FieldError("/created", detail)])
+        detail = f"must not be before the order's created_at ({order_created_at.isoformat()})"
+        raise body_problem([FieldError("/created", detail)])
 
 
 class CancelledOrder(Out):

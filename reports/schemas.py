@@ -1,23 +1,20 @@
 """The report endpoints' query strings and answers, each declared once, here.
 
-Every answer read from a stored report carries `as_of`: the commit point it reflects (every
-write committed before it is in). Lists are JSON pages; each also has a `.csv` operation that
-streams every row.
+Every answer read from a stored report carries `as_of`, the commit point it reflects. Each list
+is a `.csv` operation that streams every row and a JSON page of it (`_json_list`).
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import WithJsonSchema
+from pydantic import create_model
 
 from api.csv_stream import CsvLimit, Format
-from api.types import MAX_INTEGER, Day, Month, Offset, Out, QueryText, page_size
+from api.types import MAX_INTEGER, Day, Money, Month, Offset, Out, QueryText, page_size
 
-Money = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 AsOf = Annotated[
     datetime.datetime | None,
     Field(description="the commit point the report reflects: every write before it is in"),
@@ -48,69 +45,19 @@ class CustomerStats(Out):
     as_of: AsOf
 
 
-class RankingFilter(Schema):
+class RankingCsvQuery(Schema):
     offset: Offset
+    limit: CsvLimit = None
 
 
-class LoyalFilter(RankingFilter):
+class LoyalCsvQuery(Schema):
+    offset: Offset
     min_completed_orders: int = Field(5, ge=1, le=MAX_INTEGER)
+    limit: CsvLimit = None
 
 
-class ProductFilter(Schema):
+class ProductCsvQuery(Schema):
     by: Literal["revenue", "units"] = "revenue"
-
-
-class MonthlyFilter(Schema):
-    first: Month | None = Field(None, alias="from", description="first month, YYYY-MM")
-    last: Month | None = Field(None, alias="to", description="last month, YYYY-MM")
-
-
-class DailyFilter(Schema):
-    first: Day | None = Field(None, alias="from", description="first UTC day")
-    last: Day | None = Field(
-        None, alias="to", description="last UTC day (default: the last with orders)"
-    )
-
-
-# The JSON pages: a capped limit, and format=csv redirecting to the .csv operation.
-class RankingQuery(RankingFilter):
-    limit: page_size(default=CUSTOMERS_DEFAULT, cap=CUSTOMERS_MAX)
-    format: Format = "json"
-
-
-class LoyalQuery(LoyalFilter):
-    limit: page_size(default=CUSTOMERS_DEFAULT, cap=CUSTOMERS_MAX)
-    format: Format = "json"
-
-
-class ProductQuery(ProductFilter):
-    limit: page_size(default=PRODUCTS_DEFAULT, cap=PRODUCTS_MAX)
-    format: Format = "json"
-
-
-class AlsoBoughtQuery(Schema):
-    limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
-    format: Format = "json"
-
-
-class MonthlyQuery(MonthlyFilter):
-    format: Format = "json"
-
-
-class DailyQuery(DailyFilter):
-    format: Format = "json"
-
-
-# The CSV exports: every row unless a limit is given.
-class RankingCsvQuery(RankingFilter):
-    limit: CsvLimit = None
-
-
-class LoyalCsvQuery(LoyalFilter):
-    limit: CsvLimit = None
-
-
-class ProductCsvQuery(ProductFilter):
     limit: CsvLimit = None
 
 
@@ -118,18 +65,33 @@ class AlsoBoughtCsvQuery(Schema):
     limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
 
 
-class CustomerRow(Out):
-    customer_id: int
-    user: str
-    orders_count: int
-    completed_orders: int
-    cancelled_orders: int
-    pending_orders: int
-    total_revenue: Money
-    avg_order_value: Money | None
-    first_order_at: datetime.datetime | None
-    last_order_at: datetime.datetime | None
-    revenue_rank: int
+class MonthlyCsvQuery(Schema):
+    first: Month | None = Field(None, alias="from", description="first month, YYYY-MM")
+    last: Month | None = Field(None, alias="to", description="last month, YYYY-MM")
+
+
+class DailyCsvQuery(Schema):
+    first: Day | None = Field(None, alias="from", description="first UTC day")
+    last: Day | None = Field(
+        None, alias="to", description="last UTC day (default: the last with orders)"
+    )
+
+
+def _json_list(csv_query: type[Schema], *, limit: Any = None) -> type[Schema]:
+    """The JSON list of a .csv query: a capped `limit` when paged, format=csv redirecting."""
+    paged = {} if limit is None else {"limit": limit}
+    name = csv_query.__name__.replace("Csv", "")
+    return create_model(name, __base__=csv_query, **paged, format=(Format, "json"))
+
+
+CUSTOMERS_PAGE = page_size(default=CUSTOMERS_DEFAULT, cap=CUSTOMERS_MAX)
+PRODUCTS_PAGE = page_size(default=PRODUCTS_DEFAULT, cap=PRODUCTS_MAX)
+RankingQuery = _json_list(RankingCsvQuery, limit=CUSTOMERS_PAGE)
+LoyalQuery = _json_list(LoyalCsvQuery, limit=CUSTOMERS_PAGE)
+ProductQuery = _json_list(ProductCsvQuery, limit=PRODUCTS_PAGE)
+AlsoBoughtQuery = _json_list(AlsoBoughtCsvQuery)
+MonthlyQuery = _json_list(MonthlyCsvQuery)
+DailyQuery = _json_list(DailyCsvQuery)
 
 
 class LoyalRow(Out):
@@ -141,6 +103,12 @@ class LoyalRow(Out):
     orders_count: int
     revenue_rank: int
     last_order_at: datetime.datetime | None
+
+
+class CustomerRow(LoyalRow):
+    cancelled_orders: int
+    pending_orders: int
+    first_order_at: datetime.datetime | None
 
 
 class ProductRow(Out):
