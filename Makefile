@@ -18,13 +18,19 @@ $(VENV)/installed.txt: requirements.txt
 
 install: $(VENV)/installed.txt
 
-# The refresher (refresh_reports --follow) runs beside gunicorn and stops with it.
+# The demo keeps its admin password and API key in .local/ across runs; ROTATE=1 makes new ones.
+ROTATE ?=
+
+# check_port goes first: with a server already on HOST:PORT, a second `make run` stops there,
+# before anything changes. The refresher (refresh_reports --follow) runs beside gunicorn and
+# stops with it.
 run: install
+	$(PY) manage.py check_port --host $(HOST) --port $(PORT)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
 	$(PY) manage.py refresh_reports
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)$(if $(filter-out 0 no false,$(ROTATE)), --rotate)
 	$(PY) manage.py refresh_reports --follow & follower=$$!; \
 	trap 'kill $$follower 2>/dev/null; wait $$follower' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -

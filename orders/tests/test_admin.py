@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
+from django.contrib import admin
 from django.core.paginator import UnorderedObjectListWarning
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.admin import COUNT_CAP, LargeTablePaginator
+from orders.admin import COUNT_CAP, COUNT_CAPPED_LABEL, LargeTablePaginator
 from orders.models import Order, Status
+from orders.templatetags.orders_admin import DASHBOARD_PATH, reports_url
 from orders.tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +110,110 @@ def test_every_changelist_pages_an_ordered_list(admin_client, model):
         response = admin_client.get(f"/admin/orders/{model}/")
     assert response.status_code == 200
     assert response.context["cl"].queryset.ordered
+
+
+def page_text(response) -> str:
+    """The page as a reader sees it: tags dropped, white space collapsed."""
+    assert response.status_code == 200
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def changelist_columns(response) -> list[str]:
+    """The order list's columns, as rendered (the checkbox column has no name)."""
+    return re.findall(r'<th scope="col" class="[^"]*column-(\w+)', response.content.decode())
+
+
+def offers_select_all(response) -> bool:
+    """Django's "Select all N orders" across pages (not the checkbox for the page's rows)."""
+    html = response.content.decode()
+    return 'class="question' in html or re.search(r"Select all [\d,]+ ", html) is not None
+
+
+@pytest.fixture
+def four_pending_orders_over_a_cap_of_two(monkeypatch):
+    for n in range(4):
+        make_order(f"P-{n}", username=f"capped{n}")
+    monkeypatch.setattr("orders.admin.COUNT_CAP", 2)
+
+
+def test_a_capped_count_reads_as_the_cap_and_a_plus(
+    admin_client, four_pending_orders_over_a_cap_of_two
+):
+    text = page_text(admin_client.get("/admin/orders/order/?current_status__exact=Pending"))
+    assert "2+ results" in text
+    assert "2+ orders" in text
+    assert "3 results" not in text and "3 orders" not in text  # COUNT_CAP + 1, counted to stop
+    assert COUNT_CAPPED_LABEL.format(cap=COUNT_CAP) == "10,000+"
+
+
+def test_a_capped_count_offers_no_select_all(admin_client, four_pending_orders_over_a_cap_of_two):
+    response = admin_client.get("/admin/orders/order/?current_status__exact=Pending")
+    assert not offers_select_all(response)
+    assert "0 of 4 selected" in page_text(response)  # the page's own rows stay selectable
+
+
+def test_an_exact_count_still_offers_select_all(admin_client, monkeypatch):
+    for n in range(4):
+        make_order(f"X-{n}", username=f"exact{n}")
+    monkeypatch.setattr(admin.site._registry[Order], "list_per_page", 2)
+    response = admin_client.get("/admin/orders/order/?current_status__exact=Pending")
+    assert offers_select_all(response)
+    assert "Select all 4 orders" in page_text(response)
+
+
+def test_an_estimated_count_reads_as_about(admin_client):
+    make_order("E-1")
+    set_estimated_rows("orders_order", 5_000_000)
+    response = admin_client.get("/admin/orders/order/")
+    assert "about 5,000,000 orders" in page_text(response)
+    assert not offers_select_all(response)
+
+
+def test_page_links_name_no_last_page_past_a_capped_count(monkeypatch):
+    for n in range(12):
+        make_order(f"L-{n}")
+    monkeypatch.setattr("orders.admin.COUNT_CAP", 10)
+    newest_first = Order.objects.filter(current_status=Status.PENDING).order_by("-id")
+    capped = LargeTablePaginator(newest_first, 1)
+    assert capped.count_label == "10+" and not capped.count_is_exact
+    assert list(capped.get_elided_page_range(1)) == [1, 2, 3, 4, capped.ELLIPSIS]
+    monkeypatch.setattr("orders.admin.COUNT_CAP", 100)
+    exact = LargeTablePaginator(newest_first, 1)
+    assert exact.count_label == "12" and exact.count_is_exact
+    assert list(exact.get_elided_page_range(1))[-2:] == [11, 12]
+
+
+def test_the_order_list_keeps_to_five_narrow_columns(admin_client):
+    make_order("N-1")  # created 2025-01-01 12:00 UTC
+    response = admin_client.get("/admin/orders/order/")
+    assert changelist_columns(response) == [
+        "order_number",
+        "customer",
+        "created",
+        "total",
+        "status",
+    ]
+    text = page_text(response)
+    assert "2025-01-01 12:00" in text
+    assert "p.m." not in text and "a.m." not in text
+    # long order numbers and usernames wrap inside their columns (orders/static/orders/admin.css)
+    assert "orders/admin.css" in response.content.decode()
+
+
+def test_the_status_filter_never_counts_every_order(admin_client):
+    make_order("S-1")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/admin/orders/order/?_facets=True")
+    assert "Show counts" not in page_text(response)
+    assert not [q["sql"] for q in queries if "FILTER (WHERE" in q["sql"].upper()]
+
+
+def test_the_admin_links_to_the_reports_dashboard(admin_client):
+    link = re.compile(r'<a href="/dashboard/"[^>]*>Reports</a>')
+    assert link.search(admin_client.get("/admin/").content.decode())  # the index's Reports entry
+    assert link.search(admin_client.get("/admin/orders/order/").content.decode())  # header
+
+
+def test_the_reports_link_falls_back_to_the_dashboard_path(monkeypatch):
+    monkeypatch.setattr("orders.templatetags.orders_admin.DASHBOARD_URL_NAME", "no-such-url")
+    assert reports_url() == DASHBOARD_PATH == "/dashboard/"

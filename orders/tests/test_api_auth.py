@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from orders.api_keys import api_key_create
+from orders.api_keys import (
+    ERROR_KEY_PREFIX_TAKEN,
+    ERROR_MALFORMED_KEY,
+    ApiKeyError,
+    api_key_authenticate,
+    api_key_create,
+)
 from orders.models import ApiKey, ApiKeyScope
 from orders.tests.conftest import Api
 
@@ -98,6 +105,26 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line_and_stores_a_diges
         call_command("create_api_key", "ci", scope="read", stdout=out, stderr=io.StringIO())
     with pytest.raises(CommandError, match="No customer"):
         call_command("create_api_key", "x", scope="read", customer="ghost", stderr=io.StringIO())
+
+
+def test_a_key_issued_before_can_be_stored_again(db):
+    """The demo gives a new database the key it printed before (orders/demo.py)."""
+    key = api_key_create(name="first", scope=ApiKeyScope.WRITE)
+    ApiKey.objects.all().delete()
+    assert api_key_create(name="again", scope=ApiKeyScope.READ, plaintext=key) == key
+    assert api_key_authenticate(presented=key).name == "again"
+    with pytest.raises(ApiKeyError, match=re.escape(ERROR_KEY_PREFIX_TAKEN)):
+        api_key_create(name="twice", scope=ApiKeyScope.READ, plaintext=key)
+    for malformed in (
+        "",
+        "ok_",
+        "ok__secret",
+        "ok_prefix_",
+        "xx_prefix_secret",
+        "ok_" + "p" * 17 + "_s",
+    ):
+        with pytest.raises(ApiKeyError, match=re.escape(ERROR_MALFORMED_KEY)):
+            api_key_create(name="bad", scope=ApiKeyScope.READ, plaintext=malformed)
 
 
 def test_wrong_method_is_405(api, seeded):
