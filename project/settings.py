@@ -106,7 +106,7 @@ WSGI_APPLICATION = "project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "project" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -150,6 +150,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "project" / "static"]  # the pages' stylesheet
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "project.staticfinders.PlotlyFinder",  # the dashboard's charts, from the plotly package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -173,6 +179,8 @@ REPORTS_REFRESH_MINUTES = env_int("REPORTS_REFRESH_MINUTES", 5)
 # Reports are stale when a committed change has waited longer than this to be applied (the
 # follower applies changes within about a second), or when a full rebuild is due.
 REPORTS_STALE_AFTER_SECONDS = env_int("REPORTS_STALE_AFTER_SECONDS", 60)
+# The dashboard (/dashboard/) asks for new data this often.
+DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 5)
 
 # Celery (project/celery.py): Redis as broker and result store; beat runs the refresh service.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

@@ -3,9 +3,13 @@ from django.urls import path
 
 from api.main import api
 from project.health import healthz
-from project.views import bad_request, not_found
+from project.views import bad_request, landing, not_found
+from reports.dashboard import dashboard, dashboard_data
 
 urlpatterns = [
+    path("", landing, name="landing"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/data", dashboard_data, name="dashboard-data"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", api.urls),

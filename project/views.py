@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.shortcuts import render
 from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
 
@@ -27,3 +28,8 @@ def bad_request(request, exception=None):
         reason = type(exception).__name__ if exception is not None else "malformed request"
         return problem_response(Problem(400, ERROR_BAD_REQUEST.format(reason=reason)))
     return html_bad_request(request, exception)
+
+
+def landing(request):
+    """What this service is and where to go: no login, no data."""
+    return render(request, "landing.html")

@@ -34,7 +34,7 @@ from reports.selectors import (
     report_stream,
     reports_as_of,
     revenue_daily,
-    revenue_daily_last_day,
+    revenue_daily_range,
     revenue_monthly,
 )
 
@@ -214,20 +214,17 @@ def revenue_monthly_page(request: HttpRequest, query: Query[s.MonthlyQuery]):
 
 
 @_csv_operation("/reports/revenue/monthly.csv", operation_id="revenue_monthly_csv")
-def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyFilter]):
+def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyCsvQuery]):
     _ordered(query.first, query.last)
     return _csv(revenue_monthly(first=query.first, last=query.last), "revenue_monthly")
 
 
-def _days(query: s.DailyFilter) -> tuple[datetime.date, datetime.date]:
+def _days(query: s.DailyCsvQuery) -> tuple[datetime.date, datetime.date]:
     """The range asked for; by default the last 31 days with data (never before 0001-01-01)."""
     _ordered(query.first, query.last)
-    last = query.last or revenue_daily_last_day() or datetime.datetime.now(datetime.UTC).date()
-    first = query.first
-    if first is None:
-        span = datetime.timedelta(days=s.DAILY_DEFAULT_DAYS - 1)
-        first = last - span if last - datetime.date.min >= span else datetime.date.min
-    return first, last
+    return revenue_daily_range(
+        first=query.first, last=query.last, default_days=s.DAILY_DEFAULT_DAYS
+    )
 
 
 @_json_and_csv("/reports/revenue/daily", response=s.DailyPage, operation_id="revenue_daily")
@@ -249,7 +246,7 @@ def revenue_daily_page(request: HttpRequest, query: Query[s.DailyQuery]):
 
 
 @_csv_operation("/reports/revenue/daily.csv", operation_id="revenue_daily_csv")
-def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyFilter]):
+def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
     first, last = _days(query)
     return _csv(revenue_daily(first=first, last=last), "revenue_daily")
 

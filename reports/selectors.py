@@ -128,6 +128,18 @@ def revenue_daily_last_day() -> datetime.date | None:
         return cursor.fetchone()[0]
 
 
+def revenue_daily_range(
+    *, first: datetime.date | None, last: datetime.date | None, default_days: int
+) -> tuple[datetime.date, datetime.date]:
+    """The range asked for; by default the last `default_days` days with data (never before
+    0001-01-01)."""
+    last = last or revenue_daily_last_day() or datetime.datetime.now(datetime.UTC).date()
+    if first is None:
+        span = datetime.timedelta(days=default_days - 1)
+        first = last - span if last - datetime.date.min >= span else datetime.date.min
+    return first, last
+
+
 def status_count(*, status: str) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT orders_count FROM reports.status_counts WHERE status = %s", [status])

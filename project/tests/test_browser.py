@@ -1,0 +1,188 @@
+"""The landing page and the dashboard in a real browser: Debian's chromium, driven by Playwright.
+
+Screenshots land in test-artifacts/browser/ (BROWSER_ARTIFACTS overrides it). Without
+/usr/bin/chromium these tests skip; `.ci/run` installs it so CI always runs them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+
+from orders.api_keys import api_key_create
+from orders.generation import orders_generate
+from orders.models import ApiKeyScope
+from reports.refresh import reports_refresh
+from reports.tests.conftest import live_reports_reset
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(
+    os.environ.get("BROWSER_ARTIFACTS", django_settings.BASE_DIR / "test-artifacts" / "browser")
+)
+STAFF, PASSWORD = "browser-staff", "browser-pass-1234"
+CHARTS = [
+    "chart-monthly",
+    "chart-daily",
+    "chart-status",
+    "chart-products-revenue",
+    "chart-products-units",
+    "chart-customers",
+]
+WAIT_MS = 15_000
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -r requirements.txt")
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason=f"browser tests need Debian's chromium at {CHROMIUM}: `apt-get install chromium` "
+        "(.ci/run installs it), or set CHROMIUM to another Chromium binary",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors  # no script error on any page
+
+
+@pytest.fixture
+def users(live_server, settings) -> dict:
+    """A staff user, a customer-facing user who is not staff, and a write key."""
+    settings.DASHBOARD_POLL_SECONDS = 0.25
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # S303: speed
+    get_user_model().objects.create_user(STAFF, password=PASSWORD, is_staff=True)
+    get_user_model().objects.create_user("shopper", password=PASSWORD)
+    key = api_key_create(name="browser", scope=ApiKeyScope.WRITE)
+    return {"url": live_server.url, "key": key}
+
+
+@pytest.fixture
+def shop(users) -> dict:
+    """A few months of orders with refreshed reports."""
+    live_reports_reset()
+    end = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    orders_generate(orders=400, customers=30, seed=7, end=end, workers=1)
+    assert not reports_refresh().failed
+    return users
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def call(page, shop, method: str, path: str, body: dict | None = None) -> dict:
+    """The API, through the browser's own HTTP client."""
+    response = page.request.fetch(
+        shop["url"] + path,
+        method=method,
+        data=None if body is None else json.dumps(body),
+        headers={"Authorization": f"Bearer {shop['key']}", "Content-Type": "application/json"},
+    )
+    assert response.ok, (path, response.status, response.text())
+    return response.json()
+
+
+def log_in(page, shop, username: str = STAFF) -> None:
+    page.goto(shop["url"] + "/dashboard/")
+    assert "/admin/login/" in page.url
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+
+def drawn_points(page, chart: str) -> int:
+    return page.evaluate(
+        "id => document.getElementById(id).querySelectorAll('g.point path, path.js-line').length",
+        chart,
+    )
+
+
+def test_the_landing_page_needs_no_login_and_every_link_answers(page, live_server):
+    shop = {"url": live_server.url}
+    page.goto(shop["url"] + "/")
+    links = page.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+    assert {"/dashboard/", "/api/docs", "/api/openapi.json", "/admin/", "/healthz"} <= set(links)
+    assert "create_api_key" in page.inner_text("main")
+    shot(page, "landing")
+    for link in links:
+        assert page.request.get(shop["url"] + link).status in (200, 503), link  # 503: stale
+
+
+def test_the_dashboard_is_for_staff_only(page, users):
+    log_in(page, users, username="shopper")
+    assert "/admin/login/" in page.url  # the admin's login refuses a non-staff user
+    assert "staff account" in page.inner_text("body")
+
+
+def test_every_chart_draws_the_apis_numbers_and_changes_show_without_a_reload(page, shop):
+    log_in(page, shop)
+    page.wait_for_function("window.dashboard && window.dashboard.updates > 0", timeout=WAIT_MS)
+    for chart in CHARTS:
+        assert drawn_points(page, chart) > 0, chart
+    ranking = call(page, shop, "GET", "/api/reports/customers/ranking?limit=10")
+    drawn = page.evaluate("document.getElementById('chart-customers').data[0].x")
+    assert drawn == [float(row["total_revenue"]) for row in ranking["results"]]
+    monthly = call(page, shop, "GET", "/api/reports/revenue/monthly")["results"]
+    drawn = page.evaluate("document.getElementById('chart-monthly').data[1].y")
+    assert drawn == [float(row["cumulative_revenue"]) for row in monthly]
+    freshness = page.locator("#freshness")
+    assert freshness.get_attribute("data-as-of") == ranking["as_of"].replace("+00:00", "Z")
+    assert "fresh" in freshness.inner_text() and "lag" in freshness.inner_text()
+    assert page.locator("#panel-monthly [data-fresh]").inner_text().startswith("fresh")
+    top = ranking["results"][0]["user"]
+    assert top in page.inner_text("#customer-stats")
+    cancelled = call(page, shop, "GET", "/api/v1/orders/cancelled/?order=-cancelled_at&page_size=5")
+    first_rows = page.locator("#cancelled-rows tr td:first-child").all_inner_texts()[:5]
+    assert first_rows == [row["order_number"] for row in cancelled["results"]]
+    shot(page, "dashboard")
+
+    # An upload and a refund made now appear without a reload.
+    loaded_at = page.evaluate("window.dashboard.loadedAt")
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    order = {
+        "order_number": "BROWSER-1",
+        "created_at": (now - datetime.timedelta(minutes=5)).isoformat(),
+        "total_amount": 9_999_999.00,
+        "status": "delivered",
+        "items": [{"sku": "BIG-1", "name": "A very big order", "quantity": 1, "price": 9_999_999}],
+    }
+    call(page, shop, "POST", "/api/orders/upload", {"user": "big_spender", "orders": [order]})
+    assert not reports_refresh().failed  # what `refresh_reports --follow` does beside the server
+    page.wait_for_function(
+        "document.getElementById('chart-customers').data[0].y[0].includes('big_spender')",
+        timeout=WAIT_MS,
+    )
+    call(page, shop, "POST", "/api/order/status?number=BROWSER-1", {"status": "refunded"})
+    page.wait_for_function(
+        "document.querySelector('#cancelled-rows td').textContent === 'BROWSER-1'",
+        timeout=WAIT_MS,
+    )
+    assert page.evaluate("window.dashboard.loadedAt") == loaded_at  # never reloaded
+    shot(page, "dashboard-after-upload")

@@ -1,0 +1,159 @@
+"""The reports dashboard for people: one page (staff login) and the JSON its script polls.
+
+Every panel reads the same selectors as the API, in one snapshot, from the stored reports or an
+index (never a scan of the orders), so the page stays fast at tens of millions of orders. The
+page asks for `dashboard/data` every few seconds and redraws only what changed, so a refresh of
+the reports shows without a reload.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from api.pagination import BadCursorError, cursor_decode, cursor_encode
+from orders.selectors import order_cancelled_page
+from project.snapshots import one_snapshot
+from reports.catalog import reports_freshness
+from reports.selectors import (
+    customer_ranking,
+    customer_stats_get,
+    product_also_bought,
+    product_exists,
+    product_top,
+    report_rows,
+    revenue_daily,
+    revenue_daily_range,
+    revenue_monthly,
+)
+
+DAYS_DEFAULT, DAYS_MAX = 31, 366
+TOP_PRODUCTS = TOP_CUSTOMERS = ALSO_BOUGHT = 10
+CANCELLED_PAGE = 12
+CANCELLED_ORDER = "-cancelled_at"  # the newest cancellations first
+
+
+class ChartEncoder(DjangoJSONEncoder):
+    """Money as JSON numbers: the charts plot them (the API keeps them exact). Instants keep
+    their microseconds, as the API writes them."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return float(o)
+        if isinstance(o, datetime.datetime):
+            return o.isoformat().replace("+00:00", "Z")
+        return super().default(o)
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name} {message}")
+        self.name = name
+
+
+def _day(request: HttpRequest, name: str) -> datetime.date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(name, "must be a date as YYYY-MM-DD") from None
+
+
+def _days(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+    first, last = _day(request, "from"), _day(request, "to")
+    if first and last and first > last:
+        raise BadParameter("from", "must not be after to")
+    first, last = revenue_daily_range(first=first, last=last, default_days=DAYS_DEFAULT)
+    if first > last:
+        raise BadParameter("from", "must not be after to")
+    if (last - first).days + 1 > DAYS_MAX:
+        raise BadParameter("from", f"spans more than {DAYS_MAX} days; narrow the range")
+    return first, last
+
+
+def _cancelled(request: HttpRequest) -> dict:
+    cursor = request.GET.get("cursor", "").strip()
+    try:
+        position = cursor_decode(cursor, kind=CANCELLED_ORDER) if cursor else None
+    except BadCursorError:
+        raise BadParameter("cursor", "is not a position this page made") from None
+    page = order_cancelled_page(
+        ordering=CANCELLED_ORDER, size=CANCELLED_PAGE + 1, position=position
+    )
+    rows = page.rows[:CANCELLED_PAGE]
+    more = len(page.rows) > CANCELLED_PAGE
+    return {
+        "count": page.count,
+        "count_as_of": page.count_as_of,
+        "next": cursor_encode(CANCELLED_ORDER, rows[-1]["cancelled_at"], rows[-1]["pk"])
+        if more
+        else None,
+        "results": [{k: v for k, v in row.items() if k != "pk"} for row in rows],
+    }
+
+
+def _daily(first: datetime.date, last: datetime.date) -> list[dict]:
+    rows = report_rows(revenue_daily(first=first, last=last))
+    for row in rows:
+        pending = row["orders_count"] - row["completed_orders"] - row["cancelled_orders"]
+        row["pending_orders"] = pending
+        row["cancellation_rate"] = (
+            round(row["cancelled_orders"] / row["orders_count"], 4) if row["orders_count"] else None
+        )
+    return rows
+
+
+def dashboard_panels(request: HttpRequest) -> dict:
+    """Every panel's data, read in one snapshot: the answer of `dashboard/data`."""
+    sku = request.GET.get("sku", "").strip()
+    user = request.GET.get("user", "").strip()
+    with one_snapshot():
+        first, last = _days(request)
+        by_revenue = report_rows(product_top(by="revenue", limit=TOP_PRODUCTS))
+        sku = sku or (by_revenue[0]["sku"] if by_revenue else "")
+        ranking = report_rows(customer_ranking(limit=TOP_CUSTOMERS, offset=0))
+        user = user or (ranking[0]["user"] if ranking else "")
+        return {
+            "freshness": reports_freshness(),
+            "monthly": report_rows(revenue_monthly(first=None, last=None)),
+            "daily": {"from": first, "to": last, "results": _daily(first, last)},
+            "products": {
+                "revenue": by_revenue,
+                "units": report_rows(product_top(by="units", limit=TOP_PRODUCTS)),
+            },
+            "also_bought": {
+                "sku": sku,
+                "known": bool(sku) and product_exists(sku=sku),
+                "results": report_rows(product_also_bought(sku=sku, limit=ALSO_BOUGHT)),
+            },
+            "customers": ranking,
+            "customer": {"user": user, "stats": customer_stats_get(username=user)},
+            "cancelled": _cancelled(request),
+        }
+
+
+@never_cache
+@staff_member_required
+def dashboard(request: HttpRequest):
+    return render(
+        request, "reports/dashboard.html", {"poll_seconds": settings.DASHBOARD_POLL_SECONDS}
+    )
+
+
+@never_cache
+@staff_member_required
+def dashboard_data(request: HttpRequest):
+    try:
+        panels = dashboard_panels(request)
+    except BadParameter as error:
+        return JsonResponse({"error": str(error), "parameter": error.name}, status=400)
+    return JsonResponse(panels, encoder=ChartEncoder)

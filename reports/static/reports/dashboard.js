@@ -1,0 +1,225 @@
+// The reports dashboard: asks dashboard/data every few seconds and redraws what changed.
+// Every text from the data goes through textContent (or escaped for Plotly's labels).
+"use strict";
+
+(function () {
+  const body = document.body;
+  const dataUrl = body.dataset.url;
+  const pollMs = Math.max(0.1, Number(body.dataset.pollSeconds) || 5) * 1000;
+  const state = { from: "", to: "", sku: "", user: "", cursor: "", newer: [] };
+  const drawn = {}; // chart id -> the JSON of what it shows
+  const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const whole = new Intl.NumberFormat("en-US");
+  const config = { displayModeBar: false, responsive: true };
+  const base = { margin: { t: 10, r: 60, b: 40, l: 70 }, legend: { orientation: "h", y: 1.12 },
+                 font: { size: 12 } };
+  let timer = null;
+
+  // Exposed for the browser tests: what the page last drew, and that it never reloaded.
+  window.dashboard = { loadedAt: Date.now(), updates: 0, data: null };
+
+  function label(text) { // Plotly reads a few HTML tags in labels: show them as text
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  function draw(id, traces, layout) {
+    const signature = JSON.stringify([traces, layout]);
+    if (drawn[id] === signature) return;
+    drawn[id] = signature;
+    Plotly.react(id, traces, Object.assign({}, base, layout), config);
+  }
+
+  function cell(row, text, numeric) {
+    const td = row.insertCell();
+    td.textContent = text == null ? "—" : text;
+    if (numeric) td.className = "num";
+    return td;
+  }
+
+  function time(value) {
+    return value ? value.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "never";
+  }
+
+  function freshness(data) {
+    const f = data.freshness;
+    const text = "as of " + time(f.as_of) + " · lag " + f.lag_seconds.toFixed(1) + " s" +
+      (f.pending_changes ? " · " + whole.format(f.pending_changes) +
+       (f.pending_changes === 1 ? " change" : " changes") + " pending" : "");
+    for (const target of [document.getElementById("freshness"), ...document.querySelectorAll("[data-fresh]")]) {
+      target.textContent = "";
+      const badge = document.createElement("span");
+      badge.className = "badge" + (f.stale ? " stale" : "");
+      badge.textContent = f.stale ? "stale" : "fresh";
+      target.append(badge, " " + text);
+      target.dataset.asOf = f.as_of || "";
+      target.dataset.stale = f.stale;
+    }
+    const c = data.cancelled;
+    const live = document.querySelector("[data-fresh-live]");
+    live.textContent = "";
+    const badge = document.createElement("span");
+    badge.className = "badge live";
+    badge.textContent = "live";
+    live.append(badge, " read from the orders at each update · " +
+      (c.count == null ? "" : whole.format(c.count) + " cancelled as of " + time(c.count_as_of)));
+  }
+
+  function monthly(rows) {
+    const x = rows.map((r) => r.month);
+    draw("chart-monthly", [
+      { type: "bar", name: "revenue", x, y: rows.map((r) => r.revenue) },
+      { type: "scatter", mode: "lines+markers", name: "cumulative", x, yaxis: "y2",
+        y: rows.map((r) => r.cumulative_revenue) },
+    ], { yaxis: { title: { text: "revenue" } },
+         yaxis2: { title: { text: "cumulative" }, overlaying: "y", side: "right", rangemode: "tozero" } });
+  }
+
+  function daily(range) {
+    const rows = range.results;
+    const x = rows.map((r) => r.day);
+    for (const [id, value] of [["range-from", range.from], ["range-to", range.to]]) {
+      const input = document.getElementById(id);
+      if (document.activeElement !== input) input.value = value; // never under the user's typing
+    }
+    draw("chart-daily", [{ type: "bar", name: "revenue", x, y: rows.map((r) => r.revenue) }],
+         { yaxis: { title: { text: "revenue" } }, showlegend: false });
+    draw("chart-status", [
+      { type: "bar", name: "Pending", x, y: rows.map((r) => r.pending_orders), marker: { color: "#f59e0b" } },
+      { type: "bar", name: "Complete", x, y: rows.map((r) => r.completed_orders), marker: { color: "#16a34a" } },
+      { type: "bar", name: "Cancelled", x, y: rows.map((r) => r.cancelled_orders), marker: { color: "#dc2626" } },
+      { type: "scatter", mode: "lines+markers", name: "cancellation rate %", x, yaxis: "y2",
+        y: rows.map((r) => (r.cancellation_rate == null ? null : +(r.cancellation_rate * 100).toFixed(2))),
+        line: { color: "#111827" } },
+    ], { barmode: "stack", yaxis: { title: { text: "orders" } },
+         yaxis2: { title: { text: "cancelled %" }, overlaying: "y", side: "right", rangemode: "tozero" } });
+    const orders = rows.reduce((sum, r) => sum + r.orders_count, 0);
+    const cancelled = rows.reduce((sum, r) => sum + r.cancelled_orders, 0);
+    document.getElementById("cancellation-rate").textContent = orders
+      ? "From " + range.from + " to " + range.to + ": " + whole.format(orders) + " orders, " +
+        whole.format(cancelled) + " cancelled (" + (100 * cancelled / orders).toFixed(1) + "%)."
+      : "No orders from " + range.from + " to " + range.to + ".";
+  }
+
+  function bars(id, rows, labelOf, valueOf, name) {
+    draw(id, [{ type: "bar", orientation: "h", name, x: rows.map(valueOf), y: rows.map(labelOf) }],
+         { yaxis: { autorange: "reversed", automargin: true }, xaxis: { title: { text: name } },
+           showlegend: false });
+  }
+
+  function products(p) {
+    const name = (r) => label(r.sku + " " + r.name);
+    bars("chart-products-revenue", p.revenue, name, (r) => r.revenue, "revenue");
+    bars("chart-products-units", p.units, name, (r) => r.units_sold, "units sold");
+  }
+
+  function alsoBought(a) {
+    document.getElementById("also-bought-sku").textContent = a.sku || "…";
+    const tbody = document.getElementById("also-bought-rows");
+    tbody.textContent = "";
+    for (const r of a.results) {
+      const row = tbody.insertRow();
+      cell(row, r.rank, true); cell(row, r.sku); cell(row, r.name); cell(row, whole.format(r.orders_together), true);
+    }
+    if (!a.results.length) {
+      cell(tbody.insertRow(), a.known ? "No other product was bought with it yet." : "No product has this sku.").colSpan = 4;
+    }
+  }
+
+  function customers(rows) {
+    bars("chart-customers", rows, (r) => label("#" + r.revenue_rank + " " + r.user), (r) => r.total_revenue, "revenue");
+  }
+
+  function customer(c) {
+    const dl = document.getElementById("customer-stats");
+    dl.textContent = "";
+    const s = c.stats;
+    if (!s) {
+      const dd = document.createElement("dd");
+      dd.textContent = c.user ? "No statistics for " + c.user + " (no such customer, or not refreshed yet)." : "";
+      dl.append(dd);
+      return;
+    }
+    const items = [["Customer", s.user], ["Revenue rank", "#" + s.revenue_rank],
+      ["Orders", whole.format(s.orders_count)], ["Complete", whole.format(s.completed_orders)],
+      ["Cancelled", whole.format(s.cancelled_orders)], ["Pending", whole.format(s.pending_orders)],
+      ["Revenue", money.format(s.total_revenue)],
+      ["Average order", s.avg_order_value == null ? "—" : money.format(s.avg_order_value)],
+      ["First order", time(s.first_order_at)], ["Last order", time(s.last_order_at)]];
+    for (const [term, value] of items) {
+      const dt = document.createElement("dt"); dt.textContent = term;
+      const dd = document.createElement("dd"); dd.textContent = value;
+      dl.append(dt, dd);
+    }
+  }
+
+  function cancelled(c) {
+    const tbody = document.getElementById("cancelled-rows");
+    tbody.textContent = "";
+    for (const r of c.results) {
+      const row = tbody.insertRow();
+      cell(row, r.order_number); cell(row, r.user); cell(row, time(r.created_at));
+      cell(row, time(r.cancelled_at)); cell(row, money.format(r.total_amount), true);
+    }
+    if (!c.results.length) cell(tbody.insertRow(), "No cancelled orders.").colSpan = 5;
+    document.getElementById("cancelled-older").disabled = !c.next;
+    document.getElementById("cancelled-older").dataset.next = c.next || "";
+    document.getElementById("cancelled-newer").disabled = !state.newer.length;
+    document.getElementById("cancelled-page").textContent = "page " + (state.newer.length + 1);
+  }
+
+  function status(text, isError) {
+    const target = document.getElementById("status");
+    target.textContent = text;
+    target.className = isError ? "error" : "muted";
+  }
+
+  async function load() {
+    clearTimeout(timer);
+    const params = new URLSearchParams();
+    for (const name of ["from", "to", "sku", "user", "cursor"]) if (state[name]) params.set(name, state[name]);
+    try {
+      const response = await fetch(dataUrl + "?" + params, { headers: { Accept: "application/json" } });
+      if (response.redirected || !(response.headers.get("Content-Type") || "").includes("json")) {
+        status("Your session ended: log in again (reload the page).", true);
+        return; // no more polling: the login page answers until then
+      }
+      const data = await response.json();
+      if (!response.ok) {
+        status(data.error || "The dashboard could not read the reports (" + response.status + ").", true);
+      } else {
+        freshness(data); monthly(data.monthly); daily(data.daily); products(data.products);
+        alsoBought(data.also_bought); customers(data.customers); customer(data.customer);
+        cancelled(data.cancelled);
+        state.sku = data.also_bought.sku; state.user = data.customer.user;
+        window.dashboard.data = data;
+        window.dashboard.updates += 1;
+        status("updated " + new Date().toLocaleTimeString(), false);
+      }
+    } catch (error) {
+      status("The server did not answer (" + error.message + "); retrying.", true);
+    }
+    timer = setTimeout(load, pollMs);
+  }
+
+  function onSubmit(id, read) {
+    document.getElementById(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      read(new FormData(event.target));
+      load();
+    });
+  }
+
+  onSubmit("range-form", (form) => { state.from = form.get("from"); state.to = form.get("to"); });
+  onSubmit("sku-form", (form) => { state.sku = form.get("sku").trim(); });
+  onSubmit("user-form", (form) => { state.user = form.get("user").trim(); });
+  document.getElementById("cancelled-older").addEventListener("click", (event) => {
+    state.newer.push(state.cursor);
+    state.cursor = event.target.dataset.next;
+    load();
+  });
+  document.getElementById("cancelled-newer").addEventListener("click", () => {
+    state.cursor = state.newer.pop() || "";
+    load();
+  });
+  load();
+})();

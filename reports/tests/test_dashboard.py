@@ -1,0 +1,140 @@
+"""The dashboard's page and data: staff only, the API's numbers, no scan of the orders."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from psycopg2 import sql
+
+from orders.tests.conftest import Api
+from reports.dashboard import CANCELLED_PAGE, dashboard_panels
+
+from .conftest import END
+
+pytestmark = pytest.mark.django_db
+DATA = "/dashboard/data"
+# The queries' tables that grow with the orders: none may be read by a sequential scan.
+ORDER_TABLES = re.compile(r"Seq Scan on (orders_order|orders_orderitem|orders_orderstatus)\b")
+
+
+@pytest.fixture
+def staff(refreshed) -> Client:
+    user = get_user_model().objects.create_user("dash-staff", password="x-pass-12345")
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", DATA])
+def test_the_dashboard_asks_anonymous_and_non_staff_users_to_log_in(client, path):
+    assert client.get(path).url == f"/admin/login/?next={path}"
+    client.force_login(get_user_model().objects.create_user("shopper", password="x-pass-12345"))
+    assert client.get(path).status_code == 302
+
+
+def test_the_page_names_its_data_and_poll_interval(staff, settings):
+    settings.DASHBOARD_POLL_SECONDS = 7
+    page = staff.get("/dashboard/").content.decode()
+    assert 'data-url="/dashboard/data"' in page and 'data-poll-seconds="7"' in page
+    assert "/static/vendor/plotly.min.js" in page
+
+
+def test_every_panel_shows_what_the_api_answers(staff, client_all):
+    api = Api(client_all, None)
+    data = staff.get(DATA).json()
+    ranking = api.get("/api/reports/customers/ranking", limit=10).json()
+    assert data["freshness"]["as_of"] == ranking["as_of"].replace("+00:00", "Z")
+    assert [(r["user"], r["total_revenue"]) for r in data["customers"]] == [
+        (r["user"], float(r["total_revenue"])) for r in ranking["results"]
+    ]
+    monthly = api.get("/api/reports/revenue/monthly").json()["results"]
+    assert [(r["month"], r["cumulative_revenue"]) for r in data["monthly"]] == [
+        (r["month"], float(r["cumulative_revenue"])) for r in monthly
+    ]
+    daily = api.get("/api/reports/revenue/daily").json()
+    assert (data["daily"]["from"], data["daily"]["to"]) == (daily["from"], daily["to"])
+    for mine, theirs in zip(data["daily"]["results"], daily["results"], strict=True):
+        pending = theirs["orders_count"] - theirs["completed_orders"] - theirs["cancelled_orders"]
+        assert mine["pending_orders"] == pending
+        assert mine["cancellation_rate"] == round(
+            theirs["cancelled_orders"] / theirs["orders_count"], 4
+        )
+    for by in ("revenue", "units"):
+        top = api.get("/api/reports/products/top", by=by).json()["results"]
+        assert [r["sku"] for r in data["products"][by]] == [r["sku"] for r in top]
+    sku = data["also_bought"]["sku"]
+    assert sku == data["products"]["revenue"][0]["sku"]  # the top product by default
+    also = api.get(f"/api/reports/products/{sku}/also-bought").json()["results"]
+    assert [r["sku"] for r in data["also_bought"]["results"]] == [r["sku"] for r in also]
+    stats = api.get("/api/orders/stats", user=data["customer"]["user"]).json()
+    assert data["customer"]["stats"]["orders_count"] == stats["orders_count"]
+    cancelled = api.get(
+        "/api/v1/orders/cancelled/", order="-cancelled_at", page_size=CANCELLED_PAGE
+    ).json()
+    assert [r["order_number"] for r in data["cancelled"]["results"]] == [
+        r["order_number"] for r in cancelled["results"]
+    ]
+    assert data["cancelled"]["count"] == cancelled["count"]
+
+
+def test_the_cancelled_panel_pages_by_cursor_without_gaps(staff):
+    first = staff.get(DATA).json()["cancelled"]
+    second = staff.get(DATA, {"cursor": first["next"]}).json()["cancelled"]
+    numbers = [r["order_number"] for r in first["results"] + second["results"]]
+    assert len(numbers) == len(set(numbers)) == 2 * CANCELLED_PAGE
+    moments = [r["cancelled_at"] for r in first["results"] + second["results"]]
+    assert moments == sorted(moments, reverse=True)
+
+
+def test_a_chosen_range_product_and_customer(staff):
+    data = staff.get(
+        DATA, {"from": "2025-06-01", "to": "2025-06-30", "sku": "SKU-0003", "user": "nobody"}
+    ).json()
+    days = [row["day"] for row in data["daily"]["results"]]
+    assert days and days[0] >= "2025-06-01" and days[-1] <= "2025-06-30"
+    assert data["also_bought"]["sku"] == "SKU-0003"
+    assert data["customer"] == {"user": "nobody", "stats": None}
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        ({"from": "June"}, "from", "must be a date as YYYY-MM-DD"),
+        ({"from": "2025-07-01", "to": "2025-06-01"}, "from", "must not be after to"),
+        ({"from": "2020-01-01", "to": "2025-06-01"}, "from", "spans more than 366 days"),
+        ({"cursor": "not-a-cursor"}, "cursor", "is not a position this page made"),
+    ],
+)
+def test_bad_parameters_are_400s_that_say_which(staff, params, parameter, message):
+    response = staff.get(DATA, params)
+    assert response.status_code == 400
+    assert response.json()["parameter"] == parameter and message in response.json()["error"]
+
+
+def test_no_panel_scans_the_orders_and_the_queries_are_few(staff, rf):
+    request = rf.get(DATA)
+    with CaptureQueriesContext(connection) as queries:
+        dashboard_panels(request)
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert len(selects) <= 14, selects
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # what an index cannot serve still scans
+        for statement in selects:  # the page's own statements, as they were executed
+            cursor.execute(sql.SQL("EXPLAIN {}").format(sql.SQL(statement)))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert not ORDER_TABLES.search(plan), (statement, plan)
+
+
+def test_money_is_a_number_for_the_charts(staff):
+    data = json.loads(staff.get(DATA).content)
+    assert isinstance(data["monthly"][0]["revenue"], float)
+    assert datetime.date.fromisoformat(data["daily"]["to"]) <= END.date()
