@@ -14,7 +14,10 @@ from api.problems import Problem
 from orders.api_keys import api_key_authenticate
 from orders.models import ApiKey
 
-ERROR_NO_KEY = "Send an API key as 'Authorization: Bearer <key>'."
+ERROR_NO_KEY = (
+    "Send an API key as 'Authorization: Bearer <key>' (how to get one: the landing page, /). "
+    "To look at the reports in a browser, open /dashboard/ (staff login)."
+)
 ERROR_BAD_KEY = "The API key is unknown or revoked."
 ERROR_READ_ONLY_KEY = "This API key has the read scope; this endpoint needs a write key."
 ERROR_BOUND_KEY = (

@@ -186,3 +186,17 @@ def test_every_chart_draws_the_apis_numbers_and_changes_show_without_a_reload(pa
     )
     assert page.evaluate("window.dashboard.loadedAt") == loaded_at  # never reloaded
     shot(page, "dashboard-after-upload")
+
+
+def test_the_admin_order_list_fits_1280_pixels(page, shop):
+    get_user_model().objects.create_superuser("browser-admin", password=PASSWORD)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(shop["url"] + "/admin/login/?next=/admin/orders/order/")
+    page.fill("#id_username", "browser-admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(shop["url"] + "/admin/orders/order/?current_status__exact=Cancelled")
+    right = page.evaluate("document.querySelector('#result_list').getBoundingClientRect().right")
+    assert right <= 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scroll
+    shot(page, "admin-orders-1280")

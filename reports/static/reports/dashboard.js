@@ -40,6 +40,10 @@
     return value ? value.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "never";
   }
 
+  function minute(value) { // table cells: to the minute, the header says UTC
+    return value ? value.slice(0, 16).replace("T", " ") : "—";
+  }
+
   function freshness(data) {
     const f = data.freshness;
     const text = "as of " + time(f.as_of) + " · lag " + f.lag_seconds.toFixed(1) + " s" +
@@ -157,8 +161,8 @@
     tbody.textContent = "";
     for (const r of c.results) {
       const row = tbody.insertRow();
-      cell(row, r.order_number); cell(row, r.user); cell(row, time(r.created_at));
-      cell(row, time(r.cancelled_at)); cell(row, money.format(r.total_amount), true);
+      cell(row, r.order_number); cell(row, r.user); cell(row, minute(r.created_at));
+      cell(row, minute(r.cancelled_at)); cell(row, money.format(r.total_amount), true);
     }
     if (!c.results.length) cell(tbody.insertRow(), "No cancelled orders.").colSpan = 5;
     document.getElementById("cancelled-older").disabled = !c.next;
