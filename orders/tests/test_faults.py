@@ -129,9 +129,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server_without_database():
-    """The app under gunicorn, pointed at a PostgreSQL port where nothing listens."""
+    """The app under gunicorn, pointed at a PostgreSQL port where nothing listens: one for the
+    module, as its requests change nothing the next one sees."""
     port = free_port()
     environment = {
         **os.environ,

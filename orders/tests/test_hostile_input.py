@@ -6,11 +6,14 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from psycopg2 import sql
 
 from api.problems import PROBLEM_CONTENT_TYPE
-from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
-from orders.tests.conftest import make_upload
+from orders.api_keys import api_key_create
+from orders.models import ApiKey, ApiKeyScope, Customer, Order, OrderItem, OrderStatus
+from orders.tests.conftest import SEED_003_BODY, Api, make_upload
+from orders.tests.shared_rows import shared_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -29,24 +32,43 @@ HUGE_NUMBERS = [10**400, -(10**400), 1e308, 2**63, -1]
 
 
 def state() -> dict:
-    """Every table's row count and a checksum of its rows: any change shows."""
-    tables = {}
+    """Every table's row count and a checksum of its rows: any change shows. One query, as it
+    runs after each of some thousand requests."""
+    statement = sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "SELECT {}, count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "
+            "FROM {} AS t"
+        ).format(sql.Literal(model.__name__), sql.Identifier(model._meta.db_table))
+        for model in (Customer, Order, OrderItem, OrderStatus, ApiKey)
+    )
     with connection.cursor() as cursor:
-        for model in (Customer, Order, OrderItem, OrderStatus, ApiKey):
-            cursor.execute(
-                sql.SQL(
-                    "SELECT count(*), md5(coalesce(string_agg(t::text, ',' ORDER BY t.id), '')) "
-                    "FROM {} AS t"
-                ).format(sql.Identifier(model._meta.db_table))
-            )
-            tables[model.__name__] = cursor.fetchone()
-    return tables
+        cursor.execute(statement)
+        return {name: (count, checksum) for name, count, checksum in cursor.fetchall()}
+
+
+def seed_build() -> tuple[str, dict]:
+    key = api_key_create(name="test-write", scope=ApiKeyScope.WRITE)
+    assert Api(Client(), key).upload(SEED_003_BODY).status_code == 200
+    return key, state()
+
+
+@pytest.fixture(scope="module")
+def module_seed(django_db_setup, django_db_blocker):
+    """The seed 003 upload and its write key, built once: every test here starts from it, and
+    what a test writes is rolled back (orders/tests/shared_rows.py)."""
+    with shared_rows(django_db_blocker, seed_build) as built:
+        yield built
 
 
 @pytest.fixture
-def seeded(api, seed_body):
-    assert api.upload(seed_body).status_code == 200
-    return state()
+def api(client, module_seed, db) -> Api:
+    return Api(client, module_seed[0])
+
+
+@pytest.fixture
+def seeded(module_seed, db) -> dict:
+    """The state of every table after the seed upload."""
+    return module_seed[1]
 
 
 def assert_refused(response, before) -> None:

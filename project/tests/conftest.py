@@ -9,15 +9,14 @@ from django.test import Client
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
 from orders.tests.conftest import SEED_003_BODY, make_upload
+from orders.tests.shared_rows import shared_rows
 from reports.refresh import reports_refresh
 from reports.tests.conftest import live_reports_reset
 
 
-@pytest.fixture
-def world(db) -> dict:
+def world_build() -> dict:
     """Two customers' orders, refreshed reports, and a key per role: write, read, and one
-    bound to the other customer. In the test's own transaction (committed and flushed after a
-    transactional test)."""
+    bound to the other customer."""
     live_reports_reset()
     run = uuid.uuid4().hex
     keys = {
@@ -33,3 +32,19 @@ def world(db) -> dict:
     )
     assert not reports_refresh().failed
     return keys
+
+
+@pytest.fixture
+def world(db) -> dict:
+    """`world_build` in the test's own transaction (committed and flushed after a
+    transactional test)."""
+    return world_build()
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> dict:
+    """`world_build` once for a module's non-transactional tests, each of which starts from it
+    and has its own writes rolled back (orders/tests/shared_rows.py). The rows stay until the
+    module's last test: the tests that ask for them come last in their module."""
+    with shared_rows(django_db_blocker, world_build) as keys:
+        yield keys
