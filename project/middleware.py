@@ -15,6 +15,8 @@ from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
+# Answers without a database: /metrics still serves the workers' samples (project.metrics).
+DATABASE_OPTIONAL = ("/metrics",)
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -60,6 +62,8 @@ class StatementTimeoutMiddleware:
                         )
                     connection.statement_timeout_ms = timeout
             except OperationalError as error:
+                if request.path in DATABASE_OPTIONAL:
+                    return self.get_response(request)
                 if not request.path.startswith(UNAVAILABLE_AS_PROBLEM):
                     raise
                 return unavailable(request, error)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
+    "project.metrics.RequestMetricsMiddleware",  # inside: its access line has the request id
     "project.middleware.StatementTimeoutMiddleware",
     "api.body.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -172,6 +173,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# GET /metrics (project/metrics.py) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset,
+# the endpoint is off (404). No default: a scrape shows traffic and report state.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_TOKEN_MIN_LENGTH = 16
+if METRICS_TOKEN and len(METRICS_TOKEN) < METRICS_TOKEN_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 
 # Reports (reports/): how often Celery beat runs the incremental refresh as a safety net beside
 # `refresh_reports --follow`.
