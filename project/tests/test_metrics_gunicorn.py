@@ -172,6 +172,10 @@ def test_one_scrape_adds_up_every_worker(server):
                 break
     per_worker = requests_per_worker(server.samples)
     assert len(per_worker) == WORKERS, per_worker
+    # Connection gauges are written once a request is finished, after its answer was sent.
+    wait_for(
+        lambda: all((server.samples / f"gauge_liveall_{pid}.db").exists() for pid in per_worker)
+    )
 
     scraped = server.scrape()
     series = {"method": "GET", "endpoint": DETAIL, "status": "404"}
