@@ -10,4 +10,6 @@ RUN DATABASE_URL=postgres://build@localhost/build DJANGO_SECRET_KEY=build-only \
 RUN useradd --system app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# project/gunicorn.conf.py: /metrics adds up every worker (a private sample directory unless
+# PROMETHEUS_MULTIPROC_DIR is set), JSON logs with one access line per request from Django.
+CMD ["gunicorn", "project.wsgi", "-c", "project/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -21,6 +21,12 @@ install: $(VENV)/installed.txt
 # The demo keeps its admin password and API key in .local/ across runs; ROTATE=1 makes new ones.
 ROTATE ?=
 
+# /metrics adds up the gunicorn workers' samples from files in this directory, one per port so
+# two demos never share it; project/gunicorn.conf.py empties it when the server starts and
+# drops an exited worker's live gauges. /metrics answers only with METRICS_TOKEN set
+# (make run METRICS_TOKEN=...). Logs: JSON from gunicorn (LOG_FORMAT=plain for plain lines).
+METRICS_DIR ?= .local/metrics-$(PORT)
+
 # check_port goes first: with a server already on HOST:PORT, a second `make run` stops there,
 # before anything changes. The refresher (refresh_reports --follow) runs beside gunicorn and
 # stops with it.
@@ -33,7 +39,8 @@ run: install
 	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)$(if $(filter-out 0 no false,$(ROTATE)), --rotate)
 	$(PY) manage.py refresh_reports --follow & follower=$$!; \
 	trap 'kill $$follower 2>/dev/null; wait $$follower' EXIT INT TERM; \
-	$(VENV)/bin/gunicorn project.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
+	$(VENV)/bin/gunicorn project.wsgi -c project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2
 
 test: install
 	$(PY) -m pytest

@@ -30,6 +30,7 @@ from api.errors import query_problem
 from api.pagination import BadCursorError, cursor_decode, cursor_encode, page_url
 from api.problems import FieldError, Problem, pointer, problems
 from api.types import MAX_INTEGER, page_size
+from orders.metrics import upload_observe
 from orders.models import Order
 from orders.schemas import (
     CancelledPage,
@@ -84,18 +85,25 @@ def orders_upload(request: HttpRequest, upload: UploadIn):
         raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=request.auth.customer.username))
     upload_problems(upload)
     result = order_upsert_many(upload=upload, received_at=timezone.now())
+    upload_observe(result)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
     logger.info(
         "upload customer=%s received=%d created=%d updated=%d unchanged=%d status_changes=%d "
-        "duration_ms=%.1f key=%s request_id=%s",
+        "duration_ms=%.1f key=%s",
         upload.user,
         result.received,
         result.created,
         result.updated,
         result.unchanged,
         result.status_changes,
-        (time.perf_counter() - started) * 1000,
+        duration_ms,
         request.auth.name,
-        request.request_id,
+        extra={
+            "customer": upload.user,
+            **{f"orders_{name}": count for name, count in result.as_dict().items()},
+            "duration_ms": duration_ms,
+            "key_name": request.auth.name,
+        },
     )
     return {"user": upload.user, **result.as_dict()}
 

@@ -6,15 +6,19 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
+from project.logs import request_id_bind
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
+# Answers without a database: /metrics still serves the workers' samples (project.metrics).
+DATABASE_OPTIONAL = ("/metrics",)
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -22,7 +26,12 @@ ERROR_METHOD = "Use {allowed} on this endpoint."
 
 
 class RequestIdMiddleware:
-    """Tags each request with the caller's X-Request-ID (when sane) or a new one."""
+    """Tags each request with the caller's X-Request-ID (when sane) or a new one.
+
+    The id stays bound until the request is finished (`request_finished`, once the answer,
+    streamed or not, has been sent), so every line logged for the request carries it, Django's
+    own "Not Found: ..." lines after the middleware included (project.logs).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,9 +39,16 @@ class RequestIdMiddleware:
     def __call__(self, request):
         offered = request.headers.get(REQUEST_ID_HEADER, "")
         request.request_id = offered if _VALID_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+        request_id_bind(request.request_id)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
         return response
+
+
+@receiver(request_started, dispatch_uid="project.middleware.request_id_unbind_start")
+@receiver(request_finished, dispatch_uid="project.middleware.request_id_unbind_finish")
+def _request_id_unbind(sender, **kwargs) -> None:
+    request_id_bind(None)
 
 
 class StatementTimeoutMiddleware:
@@ -60,6 +76,8 @@ class StatementTimeoutMiddleware:
                         )
                     connection.statement_timeout_ms = timeout
             except OperationalError as error:
+                if request.path in DATABASE_OPTIONAL:
+                    return self.get_response(request)
                 if not request.path.startswith(UNAVAILABLE_AS_PROBLEM):
                     raise
                 return unavailable(request, error)

@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from project.logs import log_format_choose, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
+    "project.metrics.RequestMetricsMiddleware",  # inside: its access line has the request id
     "project.middleware.StatementTimeoutMiddleware",
     "api.body.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -165,13 +168,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# LOG_FORMAT=json|plain (project/logs.py). Unset: JSON under gunicorn (gunicorn.conf.py sets it)
+# and in production; plain for development (DJANGO_DEMO=1 or DJANGO_DEBUG=1: manage.py, tests).
+try:
+    LOG_FORMAT = log_format_choose(os.environ.get("LOG_FORMAT"), development=DEMO or DEBUG)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+LOGGING_CONFIG = "project.logs.logging_configure"
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+# GET /metrics (project/metrics.py) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset,
+# the endpoint is off (404). No default: a scrape shows traffic and report state.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_TOKEN_MIN_LENGTH = 16
+if METRICS_TOKEN and len(METRICS_TOKEN) < METRICS_TOKEN_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+    )
 
 # Reports (reports/): how often Celery beat runs the incremental refresh as a safety net beside
 # `refresh_reports --follow`.

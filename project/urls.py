@@ -3,6 +3,7 @@ from django.urls import path
 
 from api.main import api
 from project.health import healthz
+from project.metrics import metrics
 from project.views import bad_request, landing, not_found
 from reports.dashboard import dashboard, dashboard_data
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("dashboard/data", dashboard_data, name="dashboard-data"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/", api.urls),
 ]
 

@@ -16,7 +16,8 @@ READ transaction, so everything it reads is one snapshot:
   changing only rows that differ, so readers never wait and see the old rows until it commits.
 - **as_of** becomes the snapshot's time: every write committed before it is in the reports.
 - A failure rolls everything back (the last good contents stay), is recorded in
-  `reports.refresh_log` and returned; runs that applied something are logged too.
+  `reports.refresh_log`, counted in `reports_data.refresh_failures` (never pruned: a counter for
+  /metrics) and returned; runs that applied something are logged too.
 """
 
 from __future__ import annotations
@@ -169,13 +170,21 @@ def _run(*, full: bool) -> RefreshRun | None:
     )
 
 
+def _count_failure() -> None:
+    """reports_refresh_failures_total on /metrics: refresh_log's failures are pruned."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE reports_data.refresh_failures SET total = total + 1")
+
+
 def _record_failure(*, mode: str, started: float, error: Exception) -> RefreshRun:
     message = _error_text(error)
     duration_ms = round((time.perf_counter() - started) * 1000)
     if connection.connection is None or not connection.is_usable():
         connection.close()  # the next query opens a new session
     try:
-        _log(mode=mode, duration_ms=duration_ms, error=message)
+        with transaction.atomic():
+            _log(mode=mode, duration_ms=duration_ms, error=message)
+            _count_failure()
     except DatabaseError:
         logger.exception("could not record the failed refresh in reports.refresh_log")
         connection.close()

@@ -29,10 +29,11 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError(ERROR_NOT_DEMO)
         credentials = demo_credentials_ensure(rotate=options["rotate"])
-        self.stdout.write(banner(credentials, base=options["base_url"].rstrip("/")))
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(banner(credentials, base=base, metrics=bool(settings.METRICS_TOKEN)))
 
 
-def banner(credentials: DemoCredentials, *, base: str) -> str:
+def banner(credentials: DemoCredentials, *, base: str, metrics: bool = False) -> str:
     user, password = credentials.admin_username, credentials.admin_password
     key = credentials.api_key
     auth = f"-H 'Authorization: Bearer {key}'"
@@ -54,6 +55,9 @@ def banner(credentials: DemoCredentials, *, base: str) -> str:
         f"  API docs   {base}/api/docs  (interactive; 'Authorize' takes the API key below)",
         f"  Dashboard  {base}/dashboard/  (staff only: log in as {user!r} with the password below)",
         f"  Admin      {base}/admin/  (the same login)",
+        f"  Metrics    {base}/metrics  ('Authorization: Bearer' and your METRICS_TOKEN)"
+        if metrics
+        else "  Metrics    off: set METRICS_TOKEN (16+ characters) to serve /metrics",
         "",
         f"  Admin user      {user}",
         f"  Admin password  {password}",
