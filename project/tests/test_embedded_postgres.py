@@ -8,8 +8,10 @@ same whether the suite uses the embedded server or DATABASE_URL.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,6 +106,16 @@ def snapshot(directory: Path) -> dict[str, tuple]:
 
 
 @pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A directory for clusters, outside pytest's own: pytest makes its base directory 0700
+    again whenever a session starts (another one, say), which would shut the server's user out
+    of the clusters when running as root."""
+    directory = Path(tempfile.mkdtemp(prefix="embedded-pg-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
 def old_pgdata(tmp_path) -> Path:
     """A data directory as pgserver 0.1.4 (PostgreSQL 16) left it, as far as the check reads."""
     pgdata = tmp_path / "pgdata"
@@ -134,8 +146,8 @@ def test_manage_py_stops_with_the_message_alone(old_pgdata):
     assert snapshot(old_pgdata) == before
 
 
-def test_processes_share_one_server_reuse_its_data_and_the_last_one_stops_it(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_processes_share_one_server_reuse_its_data_and_the_last_one_stops_it(scratch):
+    pgdata = scratch / "pgdata"
     env = environment(pgdata)
     query(env, "CREATE TABLE kept (id int)")  # starts, initialises, stops
     assert running_pid(pgdata) is None
@@ -152,8 +164,8 @@ def test_processes_share_one_server_reuse_its_data_and_the_last_one_stops_it(tmp
     assert running_pid(pgdata) is None
 
 
-def test_a_process_killed_without_exiting_does_not_keep_the_server_running(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_a_process_killed_without_exiting_does_not_keep_the_server_running(scratch):
+    pgdata = scratch / "pgdata"
     env = environment(pgdata)
     killed = subprocess.Popen(  # noqa: S603 (fixed argv)
         [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", HOLD],
@@ -172,8 +184,8 @@ def test_a_process_killed_without_exiting_does_not_keep_the_server_running(tmp_p
     assert running_pid(pgdata) is None
 
 
-def test_the_tcp_listener_serves_a_bi_user_with_its_password_only(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_the_tcp_listener_serves_a_bi_user_with_its_password_only(scratch):
+    pgdata = scratch / "pgdata"
     port = free_port()
     env = environment(pgdata, EMBEDDED_PG_PORT=str(port))
     assert manage(env, "migrate", "--no-input").returncode == 0
@@ -195,8 +207,8 @@ def test_the_tcp_listener_serves_a_bi_user_with_its_password_only(tmp_path):
         assert query(env, "SELECT current_setting('listen_addresses')") == "127.0.0.1"
 
 
-def test_a_running_server_keeps_its_listener(tmp_path):
-    pgdata = tmp_path / "pgdata"
+def test_a_running_server_keeps_its_listener(scratch):
+    pgdata = scratch / "pgdata"
     with holding(environment(pgdata)):
         pid = running_pid(pgdata)
         result = manage(environment(pgdata, EMBEDDED_PG_PORT=str(free_port())), "check")
@@ -244,8 +256,8 @@ subprocess.run([server.bin_path / 'psql', '-v', 'ON_ERROR_STOP=1', '-d', server.
 """
 
 
-def test_a_postgresql_16_cluster_is_copied_into_a_new_one_as_the_message_says(tmp_path):
-    old = tmp_path / "pgdata"
+def test_a_postgresql_16_cluster_is_copied_into_a_new_one_as_the_message_says(scratch):
+    old = scratch / "pgdata"
     made = subprocess.run(  # noqa: S603 (fixed argv)
         [sys.executable, "-c", MAKE_PG16_CLUSTER, str(old)],
         capture_output=True,
@@ -256,7 +268,7 @@ def test_a_postgresql_16_cluster_is_copied_into_a_new_one_as_the_message_says(tm
     assert made.returncode == 0, made.stderr
     refused = manage(environment(old), "check")
     assert refused.returncode == 1
-    moved = tmp_path / "pgdata-pg16"
+    moved = scratch / "pgdata-pg16"
     old.rename(moved)  # the message's `mv`
     imported = subprocess.run(  # noqa: S603 (fixed argv)
         [
