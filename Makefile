@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Python 3.11 with pip is all
-# they need: without DATABASE_URL an embedded PostgreSQL 16 runs from .pgdata/.
+# they need: without DATABASE_URL an embedded PostgreSQL 18 runs from .pgdata/
+# (EMBEDDED_PG_PORT=55432 make run adds a TCP listener for a BI tool).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

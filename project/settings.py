@@ -126,9 +126,18 @@ def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    from project.embedded_postgres import database_settings
+    from project import embedded_postgres as embedded
 
-    return database_settings()
+    port = env_int("EMBEDDED_PG_PORT", 0)  # unset: no TCP listener, the Unix socket only
+    host = os.environ.get("EMBEDDED_PG_HOST") or embedded.LOOPBACK
+    pgdata = os.environ.get("EMBEDDED_PGDATA")
+    try:
+        return embedded.database_settings(
+            pgdata=Path(pgdata) if pgdata else embedded.DEFAULT_DATA_DIRECTORY,
+            listener=embedded.Listener(host=host, port=port) if port else None,
+        )
+    except embedded.EmbeddedPostgresError as error:
+        raise SystemExit(f"Embedded PostgreSQL: {error}") from None
 
 
 DATABASES = {"default": _database()}

@@ -21,6 +21,8 @@ from reports.schema import READER_ROLE
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 PASSWORD_BYTES = 24
+# A server listening on every address is reached from this machine on its loopback.
+LOOPBACK_FOR_WILDCARD = {"*": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104
 
 ERROR_BAD_NAME = (
     "{name!r} is not a valid role name: use 1-63 lowercase letters, digits and underscores, "
@@ -40,16 +42,38 @@ class BiUser:
     password: str
     url: str
 
+    @property
+    def socket_only(self) -> bool:
+        """The server has no TCP listener: the URL names its Unix socket directory."""
+        return "@/" in self.url
+
+
+def _listen_address() -> str | None:
+    """Where a client on this machine reaches the server over TCP; None: Unix socket only."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('listen_addresses')")
+        (addresses,) = cursor.fetchone()
+    first = addresses.split(",")[0].strip()
+    return LOOPBACK_FOR_WILDCARD.get(first, first) or None
+
 
 def _connection_url(*, name: str, password: str, host: str | None, port: str | None) -> str:
+    """A `postgresql://` URL: libpq's own scheme, which psql, SQLAlchemy (as
+    `postgresql+<driver>://`) and Metabase's connection-string field all read.
+    SQLAlchemy refuses `postgres://`."""
     settings = connection.settings_dict
     host = host or settings.get("HOST") or "localhost"
     port = port or str(settings.get("PORT") or "")
+    socket_directory = None
+    if host.startswith("/"):  # the app uses a Unix socket (the embedded PostgreSQL): its TCP
+        socket_directory, host = host, _listen_address()  # listener, if it has one
     database = quote(settings["NAME"], safe="")
     credentials = f"{quote(name, safe='')}:{quote(password, safe='')}"
-    if host.startswith("/"):  # a Unix socket directory (the embedded PostgreSQL)
-        return f"postgres://{credentials}@/{database}?host={quote(host, safe='/')}"
-    return f"postgres://{credentials}@{host}{':' + port if port else ''}/{database}"
+    if host is None:
+        query = f"host={quote(socket_directory, safe='/')}" + (f"&port={port}" if port else "")
+        return f"postgresql://{credentials}@/{database}?{query}"
+    address = f"[{host}]" if ":" in host else host
+    return f"postgresql://{credentials}@{address}{':' + port if port else ''}/{database}"
 
 
 @transaction.atomic

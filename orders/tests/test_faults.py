@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from django.test import Client, override_settings
 
 from api.problems import PROBLEM_CONTENT_TYPE
 from orders.models import Order, OrderItem, OrderStatus
-from orders.tests.conftest import Api, make_upload
+from orders.tests.conftest import Api, free_port, make_upload
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -121,12 +120,6 @@ def test_connection_killed_mid_upload_leaves_no_trace(write_key):
     assert OrderItem.objects.count() == 0
     # The API works again afterwards, on a new connection.
     assert Api(Client(), write_key).upload(make_upload(5, prefix="K")).status_code == 200
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import csv
 import datetime
+import importlib.util
 import io
 import json
+import shutil
+import subprocess
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import psycopg2
 import pytest
+import sqlalchemy
 from django.db import connection
 from django.test import Client
 
@@ -183,6 +187,35 @@ def other_connection(**options):
     )
     other.autocommit = True
     return other
+
+
+def assert_url_connects(url: str, *, as_user: str) -> None:
+    """Connect with a URL create_bi_user printed, the way each tool takes it: psql (when
+    installed) as it is, SQLAlchemy as `postgresql+<driver>://` with every driver installed."""
+    assert url.startswith("postgresql://")
+    psql = shutil.which("psql")
+    if psql:
+        result = subprocess.run(  # noqa: S603 (fixed argv)
+            [psql, "--no-psqlrc", f"--dbname={url}", "-Atc", "SELECT current_user"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert (result.returncode, result.stdout.strip()) == (0, as_user), result.stderr
+    drivers = [name for name in ("psycopg", "psycopg2") if importlib.util.find_spec(name)]
+    assert drivers, "neither psycopg nor psycopg2 is installed"
+    for driver in drivers:
+        engine = sqlalchemy.create_engine(
+            url.replace("postgresql://", f"postgresql+{driver}://", 1),
+            poolclass=sqlalchemy.pool.NullPool,
+        )
+        try:
+            with engine.connect() as bi:
+                assert bi.execute(sqlalchemy.text("SELECT current_user")).scalar_one() == as_user
+        finally:
+            engine.dispose()
 
 
 def flush_table_statistics() -> None:

@@ -9,17 +9,20 @@ from collections.abc import Iterator
 import psycopg2
 import psycopg2.errors
 import pytest
+import sqlalchemy
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_pgviews.management.operations.create import create_view
 from django_pgviews.models import ViewSyncer
 from psycopg2 import sql
+from sqlalchemy.exc import NoSuchModuleError
 
 from orders.models import Customer
+from reports.management.commands.create_bi_user import SOCKET_ONLY
 from reports.models import StatusCounts
 from reports.refresh import reports_refresh
 from reports.schema import READER_ROLE, report_view_classes, reports_views_document_and_grant
-from reports.tests.conftest import other_connection
+from reports.tests.conftest import assert_url_connects, other_connection
 
 # Tests that only try what a reader may not do need no committed rows: they share one BI user
 # and run in a transaction that is rolled back. Those whose BI session must see what the test
@@ -106,7 +109,7 @@ def assert_reads_every_view(url: str) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_printed_url_connects_a_reader_of_every_view(orders_data, bi_url):
     reports_refresh()
-    assert bi_url.startswith("postgres://bi_test_")
+    assert bi_url.startswith("postgresql://bi_test_")
     assert_reads_every_view(bi_url)
     settings = dict(
         query(
@@ -122,6 +125,32 @@ def test_the_printed_url_connects_a_reader_of_every_view(orders_data, bi_url):
     }
     limit = query(bi_url, "SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user")
     assert limit == [(5,)]
+
+
+def test_psql_and_sqlalchemy_take_the_printed_url(reader_url):
+    name = reader_url.removeprefix("postgresql://").split(":")[0]
+    assert_url_connects(reader_url, as_user=name)
+    # What the URL used to start with, and why it no longer does.
+    with pytest.raises(NoSuchModuleError, match="dialects:postgres"):
+        sqlalchemy.create_engine(reader_url.replace("postgresql://", "postgres://", 1))
+
+
+def test_without_a_tcp_listener_the_url_names_the_socket_and_says_so(reader_url):
+    if not connection.settings_dict["HOST"].startswith("/"):
+        pytest.skip("the suite's server is reached over TCP (DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('listen_addresses') = ''")
+        (socket_only,) = cursor.fetchone()
+    if not socket_only:
+        pytest.skip("the embedded server has a TCP listener (EMBEDDED_PG_PORT)")
+    socket_directory = connection.settings_dict["HOST"]
+    assert reader_url.endswith(
+        f"@/{connection.settings_dict['NAME']}?host={socket_directory}"
+        f"&port={connection.settings_dict['PORT']}"
+    )
+    out = io.StringIO()  # a role of the test's transaction, rolled back with it
+    call_command("create_bi_user", f"bi_test_{uuid.uuid4().hex[:12]}", stdout=out, stderr=out)
+    assert SOCKET_ONLY in out.getvalue()
 
 
 @pytest.mark.parametrize("table", PRIVATE_TABLES)

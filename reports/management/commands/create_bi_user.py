@@ -4,6 +4,19 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.bi import BiUserError, bi_user_create
 
+HOW_TO_CONNECT = (
+    "psql takes the URL as it is; SQLAlchemy (Superset) as postgresql+psycopg://... (the same URL "
+    "with +psycopg, or +psycopg2 for that driver); Metabase: paste it into 'Connection string' "
+    "under Admin > Databases > Add a database > PostgreSQL, or copy host, port, database, user "
+    "and password from it."
+)
+SOCKET_ONLY = (
+    "This server listens on its Unix socket only, so the URL names the socket's directory: "
+    "psql and SQLAlchemy on this machine can use it, Metabase cannot. For TCP, run the embedded "
+    "server with EMBEDDED_PG_PORT (e.g. EMBEDDED_PG_PORT=55432 make run): the same user and "
+    "password then connect as postgresql://<user>:<password>@127.0.0.1:55432/<database>."
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -34,6 +47,10 @@ class Command(BaseCommand):
         self.stderr.write(
             f"Created role {user.name!r} in reports_reader: SELECT on schema reports only, "
             f"read-only sessions, statement_timeout {options['statement_timeout']}, "
-            f"at most {options['connection_limit']} connections. Its URL (shown once):"
+            f"at most {options['connection_limit']} connections."
         )
+        self.stderr.write(HOW_TO_CONNECT)
+        if user.socket_only:
+            self.stderr.write(SOCKET_ONLY)
+        self.stderr.write("Its URL (shown once):")
         self.stdout.write(user.url)
