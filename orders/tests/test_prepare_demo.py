@@ -30,8 +30,6 @@ def credentials_file(monkeypatch, tmp_path, settings) -> Path:
     path = tmp_path / ".local" / "demo_credentials.json"
     monkeypatch.setattr("orders.demo.CREDENTIALS_FILE", path)
     settings.DEMO = True
-    # Hashing the demo password for real costs 0.3 s each time a test checks it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return path
 
 

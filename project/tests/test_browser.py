@@ -75,7 +75,6 @@ def page(browser):
 def users(live_server, settings) -> dict:
     """A staff user, a customer-facing user who is not staff, and a write key."""
     settings.DASHBOARD_POLL_SECONDS = 0.25
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # S303: speed
     get_user_model().objects.create_user(STAFF, password=PASSWORD, is_staff=True)
     get_user_model().objects.create_user("shopper", password=PASSWORD)
     key = api_key_create(name="browser", scope=ApiKeyScope.WRITE)
