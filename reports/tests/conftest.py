@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import psycopg2
 import pytest
 import sqlalchemy
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from orders.api_keys import api_key_create
 from orders.generation import orders_generate
@@ -216,6 +217,30 @@ def assert_url_connects(url: str, *, as_user: str) -> None:
                 assert bi.execute(sqlalchemy.text("SELECT current_user")).scalar_one() == as_user
         finally:
             engine.dispose()
+
+
+@contextmanager
+def refresh_times_out():
+    """A refresh run inside this block fails on its statement timeout, every time.
+
+    The run's first statement (emptying the change log) waits for another session's lock until
+    the timeout cancels it. Left to run freely, a 1 ms limit that ran out just as a short
+    statement ended was reported by PostgreSQL against the next statement, as "canceling
+    statement due to user request". Should the run wait regardless, the server ends the
+    holder's session after 5 s. Only for transactional tests: the holder waits for no
+    uncommitted write of the test's own (`lock_timeout` turns such a wait into an error).
+    """
+    holder = other_connection(
+        options="-c idle_in_transaction_session_timeout=5s -c lock_timeout=5s"
+    )
+    holder.autocommit = False
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("LOCK TABLE reports_data.order_change IN SHARE MODE")
+        with override_settings(REFRESH_STATEMENT_TIMEOUT_MS=50):
+            yield
+    finally:
+        holder.close()  # its transaction ends with it
 
 
 def flush_table_statistics() -> None:

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
 
 from orders.models import Customer, Order, OrderItem, Status
 from orders.services import ItemData, order_create, order_status_add
@@ -18,7 +17,7 @@ from reports.management.commands.refresh_reports import MESSAGE_LOCKED
 from reports.models import RefreshLog
 from reports.refresh import FULL, INCREMENTAL, reports_refresh
 from reports.selectors import customer_stats_get, reports_as_of, status_count
-from reports.tests.conftest import other_connection
+from reports.tests.conftest import other_connection, refresh_times_out
 
 DAY = datetime.datetime(2025, 3, 1, 12, tzinfo=datetime.UTC)
 
@@ -121,23 +120,8 @@ def test_a_failed_run_keeps_the_last_good_contents_and_exits_non_zero(orders_dat
     reports_refresh()
     cancelled, as_of = status_count(status=Status.CANCELLED), reports_as_of()
     order_status_add(order=Order.objects.get(order_number="EDGE-1"), status=Status.CANCELLED)
-    # The run's first statement (emptying the change log) waits for another session's lock
-    # until the statement timeout cancels it. Left to run freely, a 1 ms limit that ran out just
-    # as a short statement ended was reported by PostgreSQL against the next statement, as
-    # "canceling statement due to user request" (about one run in 25).
-    # Should the run wait regardless, the server ends the holder's session after 5 s.
-    holder = other_connection(options="-c idle_in_transaction_session_timeout=5s")
-    holder.autocommit = False
-    try:
-        with holder.cursor() as cursor:
-            cursor.execute("LOCK TABLE reports_data.order_change IN SHARE MODE")
-        with (
-            override_settings(REFRESH_STATEMENT_TIMEOUT_MS=50),
-            pytest.raises(CommandError, match="statement timeout"),
-        ):
-            run_command("--full")
-    finally:
-        holder.close()  # its transaction ends with it
+    with refresh_times_out(), pytest.raises(CommandError, match="statement timeout"):
+        run_command("--full")
     assert (status_count(status=Status.CANCELLED), reports_as_of()) == (cancelled, as_of)
     failed = RefreshLog.objects.filter(ok=False).get()
     assert failed.view == FULL and "statement timeout" in failed.error

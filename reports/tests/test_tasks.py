@@ -6,13 +6,13 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.test import override_settings
 
 from orders.models import Customer
 from project.celery import app
 from project.settings import env_int
 from reports.models import RefreshLog
 from reports.tasks import ReportsRefreshError, reports_refresh_task
+from reports.tests.conftest import refresh_times_out
 
 
 @pytest.mark.django_db
@@ -28,9 +28,9 @@ def test_the_task_runs_the_refresh_service(orders_data):
     ]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_refresh_fails_the_task(orders_data):
-    with override_settings(REFRESH_STATEMENT_TIMEOUT_MS=1):
+    with refresh_times_out():
         result = reports_refresh_task.apply(kwargs={"full": True})
     assert result.failed()
     assert isinstance(result.result, ReportsRefreshError)
