@@ -8,7 +8,6 @@ import uuid
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, OperationalError, connection
-from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from api.errors import database_problem, unavailable, unexpected
@@ -69,12 +68,15 @@ class StatementTimeoutMiddleware:
                 # CONN_MAX_AGE was closed at the start of this request, and the flag below
                 # must describe the session the view will use.
                 connection.ensure_connection()
-                if getattr(connection, "statement_timeout_ms", None) != timeout:
+                # Marked on the session itself: a pooled one serves many requests, and Django
+                # hands out a different one (or a new one) from request to request.
+                session = connection.connection
+                if getattr(session, "statement_timeout_ms", None) != timeout:
                     with connection.cursor() as cursor:
                         cursor.execute(
                             "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
                         )
-                    connection.statement_timeout_ms = timeout
+                    session.statement_timeout_ms = timeout
             except OperationalError as error:
                 if request.path in DATABASE_OPTIONAL:
                     return self.get_response(request)
@@ -82,11 +84,6 @@ class StatementTimeoutMiddleware:
                     raise
                 return unavailable(request, error)
         return self.get_response(request)
-
-
-@receiver(connection_created)
-def _forget_statement_timeout(sender, connection, **kwargs) -> None:
-    connection.statement_timeout_ms = None  # a new session starts with the server default
 
 
 class ApiProblemMiddleware:
