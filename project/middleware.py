@@ -8,12 +8,12 @@ import uuid
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, OperationalError, connection
-from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from project.logs import request_id_bind
+from project.statement_timeout import request_statement_timeout
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
@@ -52,7 +52,8 @@ def _request_id_unbind(sender, **kwargs) -> None:
 
 
 class StatementTimeoutMiddleware:
-    """Web requests run with statement_timeout; set once per database connection.
+    """Web requests run with statement_timeout (project.statement_timeout): set once per
+    database session, or per transaction behind a transaction-mode pooler.
 
     Management commands (migrate, generateorders, refresh_reports) never pass through here, so
     they keep the server default or set their own.
@@ -66,15 +67,10 @@ class StatementTimeoutMiddleware:
         if timeout:
             try:
                 # Open the session now, not later inside the view: a connection aged out by
-                # CONN_MAX_AGE was closed at the start of this request, and the flag below
-                # must describe the session the view will use.
+                # CONN_MAX_AGE was closed at the start of this request, and the timeout must
+                # hold on the session the view will use.
                 connection.ensure_connection()
-                if getattr(connection, "statement_timeout_ms", None) != timeout:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
-                        )
-                    connection.statement_timeout_ms = timeout
+                request_statement_timeout(connection, timeout)
             except OperationalError as error:
                 if request.path in DATABASE_OPTIONAL:
                     return self.get_response(request)
@@ -82,11 +78,6 @@ class StatementTimeoutMiddleware:
                     raise
                 return unavailable(request, error)
         return self.get_response(request)
-
-
-@receiver(connection_created)
-def _forget_statement_timeout(sender, connection, **kwargs) -> None:
-    connection.statement_timeout_ms = None  # a new session starts with the server default
 
 
 class ApiProblemMiddleware:

@@ -143,6 +143,42 @@ def _database() -> dict:
 DATABASES = {"default": _database()}
 # An unreachable server fails fast (the API answers 503) instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+
+# DATABASE_POOLER=transaction: DATABASE_URL is PgBouncer (or another pooler) in transaction mode,
+# where a server connection is a client's only for one transaction. Nothing may then live in the
+# session: the request statement timeout is set per transaction (project/statement_timeout.py),
+# server-side cursors live only inside a transaction (the CSV streams open one), and Django's own
+# pool would be a second pool in front of the pooler.
+POOLER_MODES = ("transaction",)
+ERROR_POOLER_MODE = (
+    "DATABASE_POOLER must be 'transaction' (a pooler in transaction mode) or unset, got {mode!r}. "
+    "A pooler in session mode needs no setting."
+)
+ERROR_POOLER_WITHOUT_URL = (
+    "DATABASE_POOLER=transaction needs DATABASE_URL pointing at the pooler; the embedded "
+    "PostgreSQL is reached directly."
+)
+ERROR_POOLER_WITH_POOL = (
+    "DATABASE_POOLER=transaction with Django's connection pool (OPTIONS['pool']): behind a "
+    "transaction-mode pooler keep the pooler alone; unset the pool settings."
+)
+
+
+def _database_pooler(database: dict) -> str:
+    mode = os.environ.get("DATABASE_POOLER", "").strip().lower()
+    if not mode:
+        return ""
+    if mode not in POOLER_MODES:
+        raise ImproperlyConfigured(ERROR_POOLER_MODE.format(mode=mode))
+    if not os.environ.get("DATABASE_URL"):
+        raise ImproperlyConfigured(ERROR_POOLER_WITHOUT_URL)
+    if database["OPTIONS"].get("pool"):
+        raise ImproperlyConfigured(ERROR_POOLER_WITH_POOL)
+    return mode
+
+
+DATABASE_POOLER = _database_pooler(DATABASES["default"])
+
 # Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
