@@ -24,7 +24,9 @@ MISSING = (
     "pgbouncer is not installed, so the app is not tried behind a transaction-mode pooler "
     "(Debian: apt-get install pgbouncer; .ci/run installs it)."
 )
-# Root: PgBouncer refuses to run as root and switches to this user (-u).
+# As root, PgBouncer refuses to run unless it switches to another user (-u): the owner of the
+# server's Unix socket directory (the embedded server's data directory is private to that user),
+# or this one for a server reached over TCP.
 UNPRIVILEGED_USER = "nobody"
 POOL_SIZE = 2
 
@@ -47,6 +49,14 @@ pidfile =
 
 def pgbouncer_find() -> str | None:
     return shutil.which("pgbouncer", path=SEARCHED)
+
+
+def _run_as(host: str) -> str:
+    if host.startswith("/"):
+        owner = Path(host).owner()
+        if owner != "root":
+            return owner
+    return UNPRIVILEGED_USER
 
 
 def _libpq_value(value: str) -> str:
@@ -86,7 +96,7 @@ def pgbouncer_start(settings_dict: dict, *, pool_size: int = POOL_SIZE) -> PgBou
     binary = pgbouncer_find()
     assert binary, MISSING
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
-    directory.chmod(0o755)  # as root it runs as UNPRIVILEGED_USER, who must read its ini
+    directory.chmod(0o755)  # as root it runs as another user, who must read its ini
     target = {
         "host": settings_dict["HOST"] or "127.0.0.1",
         "port": str(settings_dict["PORT"] or 5432),
@@ -108,7 +118,7 @@ def pgbouncer_start(settings_dict: dict, *, pool_size: int = POOL_SIZE) -> PgBou
     ini.chmod(0o644)
     command = [binary, str(ini)]
     if os.geteuid() == 0:
-        command[1:1] = ["-u", UNPRIVILEGED_USER]
+        command[1:1] = ["-u", _run_as(target["host"])]
     with (directory / "pgbouncer.log").open("w") as log:
         process = subprocess.Popen(  # noqa: S603 (fixed argv)
             command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
