@@ -122,6 +122,30 @@ TEMPLATES = [
 ]
 
 
+def _pool() -> dict | None:
+    """Django's own connection pool (psycopg_pool), on when DATABASE_POOL_MAX_SIZE is set.
+
+    Each worker process keeps up to max_size connections open and lends one to each request;
+    a request waits up to DATABASE_POOL_TIMEOUT seconds for one, then fails (the API answers
+    503). Without it each worker keeps one connection for up to 60 s (CONN_MAX_AGE).
+    """
+    max_size = env_int("DATABASE_POOL_MAX_SIZE", 0, minimum=0)
+    if not max_size:
+        return None
+    min_size = env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0)
+    if min_size > max_size:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MIN_SIZE ({min_size}) must not exceed DATABASE_POOL_MAX_SIZE "
+            f"({max_size})."
+        )
+    return {
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        "name": "default",
+    }
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -141,6 +165,10 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+if pool := _pool():
+    # A pooled connection goes back to the pool after each request, so it has no age.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
 # An unreachable server fails fast (the API answers 503) instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
@@ -159,8 +187,8 @@ ERROR_POOLER_WITHOUT_URL = (
     "PostgreSQL is reached directly."
 )
 ERROR_POOLER_WITH_POOL = (
-    "DATABASE_POOLER=transaction with Django's connection pool (OPTIONS['pool']): behind a "
-    "transaction-mode pooler keep the pooler alone; unset the pool settings."
+    "DATABASE_POOLER=transaction with Django's connection pool (DATABASE_POOL_MAX_SIZE): a pool "
+    "in front of the pooler only holds its connections; unset DATABASE_POOL_MAX_SIZE."
 )
 
 
@@ -174,6 +202,10 @@ def _database_pooler(database: dict) -> str:
         raise ImproperlyConfigured(ERROR_POOLER_WITHOUT_URL)
     if database["OPTIONS"].get("pool"):
         raise ImproperlyConfigured(ERROR_POOLER_WITH_POOL)
+    # Django binds values client-side, which never prepares; should server_side_binding be
+    # turned on, psycopg would prepare statements run often, which PgBouncer before 1.21 (or
+    # without max_prepared_statements) sends to server connections that never saw them.
+    database["OPTIONS"]["prepare_threshold"] = None
     return mode
 
 

@@ -23,7 +23,7 @@ from django.core.signals import request_finished
 from django.db import DEFAULT_DB_ALIAS, ProgrammingError, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+from psycopg.pq import TransactionStatus
 
 POOLER_TRANSACTION = "transaction"
 SET_STATEMENT_TIMEOUT = "SELECT set_config('statement_timeout', %s, {local})"
@@ -46,16 +46,18 @@ def request_statement_timeout(connection, timeout_ms: int) -> None:
     if per_transaction(connection):
         connection.request_statement_timeout_ms = timeout_ms  # read by transaction_timeout_set
         return
-    # A new session starts with the server default (_connection_prepare forgets the value).
-    if getattr(connection, "session_statement_timeout_ms", None) != timeout_ms:
+    # Marked on the session itself: one from Django's pool serves many requests, and Django
+    # hands out a different one (or a new one) from request to request.
+    session = connection.connection
+    if getattr(session, "statement_timeout_ms", None) != timeout_ms:
         with connection.cursor() as cursor:
             cursor.execute(SET_STATEMENT_TIMEOUT.format(local="false"), [str(timeout_ms)])
-        connection.session_statement_timeout_ms = timeout_ms
+        session.statement_timeout_ms = timeout_ms
 
 
 def _transaction_idle(connection) -> bool:
     """No transaction open on the server: the next statement starts one."""
-    return connection.connection.info.transaction_status == TRANSACTION_STATUS_IDLE
+    return connection.connection.info.transaction_status == TransactionStatus.IDLE
 
 
 def _timeout_set_local(connection, timeout_ms: int) -> None:
@@ -92,7 +94,6 @@ def transaction_timeout_set(execute, sql, params, many, context):
 
 @receiver(connection_created, dispatch_uid="project.statement_timeout.connection_prepare")
 def _connection_prepare(sender, connection, **kwargs) -> None:
-    connection.session_statement_timeout_ms = None  # a new session has the server default
     if per_transaction(connection) and transaction_timeout_set not in connection.execute_wrappers:
         connection.execute_wrappers.append(transaction_timeout_set)
 

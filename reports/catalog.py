@@ -8,7 +8,7 @@ longer than `REPORTS_STALE_AFTER_SECONDS` to be applied.
 from __future__ import annotations
 
 from django.db import connection
-from psycopg2 import sql
+from psycopg import sql
 
 from reports.models import DATA_SCHEMA, SCHEMA, RefreshLog
 from reports.refresh import FULL, INCREMENTAL

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from psycopg2 import sql
+from psycopg import sql
 
 from project.sqlfiles import read_sql
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 from django.db import connection, transaction
 
@@ -92,9 +92,7 @@ class App:
 
 
 def pooler_connect(pooler: PgBouncer):
-    client = psycopg2.connect(**pooler.connect_kwargs(), connect_timeout=5)
-    client.autocommit = True
-    return client
+    return psycopg.connect(**pooler.connect_kwargs(), connect_timeout=5, autocommit=True)
 
 
 @pytest.fixture(scope="module")

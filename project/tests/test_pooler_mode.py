@@ -116,4 +116,6 @@ def test_the_pooler_setting_is_explicit(monkeypatch):
     monkeypatch.delenv("DATABASE_POOLER", raising=False)
     assert project_settings._database_pooler({"OPTIONS": {}}) == ""
     monkeypatch.setenv("DATABASE_POOLER", " Transaction ")
-    assert project_settings._database_pooler({"OPTIONS": {}}) == "transaction"
+    database = {"OPTIONS": {}}
+    assert project_settings._database_pooler(database) == "transaction"
+    assert database["OPTIONS"] == {"prepare_threshold": None}  # no prepared statements
