@@ -20,7 +20,7 @@ import re
 
 from django.conf import settings
 from django.core.signals import request_finished
-from django.db import DEFAULT_DB_ALIAS, ProgrammingError, transaction
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connections, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from psycopg.pq import TransactionStatus
@@ -102,7 +102,5 @@ def _connection_prepare(sender, connection, **kwargs) -> None:
 def _request_end(sender, **kwargs) -> None:
     """After the answer (a streamed one included) was sent: queries run outside a request next
     (a test's, a thread's) are not the request's."""
-    from django.db import connections
-
     for connection in connections.all(initialized_only=True):
         connection.request_statement_timeout_ms = None
