@@ -25,7 +25,7 @@ from psycopg import sql
 from orders.models import Order, OrderStatus, Status
 from project.snapshots import one_snapshot
 from project.sqlfiles import read_sql
-from reports.selectors import status_count_as_of
+from reports.selectors import STREAM_IDLE_TIMEOUT, status_count_as_of
 
 CANCELLED_MAX_OFFSET = 100_000
 STREAM_CHUNK_ROWS = 2000
@@ -109,6 +109,11 @@ def order_cancelled_stream(*, ordering: str, position: Position | None) -> Itera
     """The column names, then every cancelled order after `position`, via a server-side cursor."""
     orders = order_list_cancelled_after(ordering=ordering, position=position)
     with transaction.atomic():
+        with connection.cursor() as cursor:  # a stalled download gives its connection back
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [STREAM_IDLE_TIMEOUT],
+            )
         rows = orders.values_list(*CANCELLED_COLUMNS.values()).iterator(
             chunk_size=STREAM_CHUNK_ROWS
         )

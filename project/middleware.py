@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from project.logs import request_id_bind
+from project.statement_timeout import request_statement_timeout
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
@@ -51,7 +52,8 @@ def _request_id_unbind(sender, **kwargs) -> None:
 
 
 class StatementTimeoutMiddleware:
-    """Web requests run with statement_timeout; set once per database connection.
+    """Web requests run with statement_timeout (project.statement_timeout): set once per
+    database session, or per transaction behind a transaction-mode pooler.
 
     Management commands (migrate, generateorders, refresh_reports) never pass through here, so
     they keep the server default or set their own.
@@ -65,18 +67,10 @@ class StatementTimeoutMiddleware:
         if timeout:
             try:
                 # Open the session now, not later inside the view: a connection aged out by
-                # CONN_MAX_AGE was closed at the start of this request, and the flag below
-                # must describe the session the view will use.
+                # CONN_MAX_AGE was closed at the start of this request, and the timeout must
+                # hold on the session the view will use.
                 connection.ensure_connection()
-                # Marked on the session itself: a pooled one serves many requests, and Django
-                # hands out a different one (or a new one) from request to request.
-                session = connection.connection
-                if getattr(session, "statement_timeout_ms", None) != timeout:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
-                        )
-                    session.statement_timeout_ms = timeout
+                request_statement_timeout(connection, timeout)
             except OperationalError as error:
                 if request.path in DATABASE_OPTIONAL:
                     return self.get_response(request)

@@ -171,6 +171,46 @@ if pool := _pool():
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
 # An unreachable server fails fast (the API answers 503) instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+
+# DATABASE_POOLER=transaction: DATABASE_URL is PgBouncer (or another pooler) in transaction mode,
+# where a server connection is a client's only for one transaction. Nothing may then live in the
+# session: the request statement timeout is set per transaction (project/statement_timeout.py),
+# server-side cursors live only inside a transaction (the CSV streams open one), and Django's own
+# pool would be a second pool in front of the pooler.
+POOLER_MODES = ("transaction",)
+ERROR_POOLER_MODE = (
+    "DATABASE_POOLER must be 'transaction' (a pooler in transaction mode) or unset, got {mode!r}. "
+    "A pooler in session mode needs no setting."
+)
+ERROR_POOLER_WITHOUT_URL = (
+    "DATABASE_POOLER=transaction needs DATABASE_URL pointing at the pooler; the embedded "
+    "PostgreSQL is reached directly."
+)
+ERROR_POOLER_WITH_POOL = (
+    "DATABASE_POOLER=transaction with Django's connection pool (DATABASE_POOL_MAX_SIZE): a pool "
+    "in front of the pooler only holds its connections; unset DATABASE_POOL_MAX_SIZE."
+)
+
+
+def _database_pooler(database: dict) -> str:
+    mode = os.environ.get("DATABASE_POOLER", "").strip().lower()
+    if not mode:
+        return ""
+    if mode not in POOLER_MODES:
+        raise ImproperlyConfigured(ERROR_POOLER_MODE.format(mode=mode))
+    if not os.environ.get("DATABASE_URL"):
+        raise ImproperlyConfigured(ERROR_POOLER_WITHOUT_URL)
+    if database["OPTIONS"].get("pool"):
+        raise ImproperlyConfigured(ERROR_POOLER_WITH_POOL)
+    # Django binds values client-side, which never prepares; should server_side_binding be
+    # turned on, psycopg would prepare statements run often, which PgBouncer before 1.21 (or
+    # without max_prepared_statements) sends to server connections that never saw them.
+    database["OPTIONS"]["prepare_threshold"] = None
+    return mode
+
+
+DATABASE_POOLER = _database_pooler(DATABASES["default"])
+
 # Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
