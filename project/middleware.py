@@ -8,12 +8,12 @@ import uuid
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, OperationalError, connection
-from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from project.logs import request_id_bind
+from project.statement_timeout import statement_timeout_set
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
@@ -62,19 +62,9 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        timeout = settings.REQUEST_STATEMENT_TIMEOUT_MS
-        if timeout:
+        if settings.REQUEST_STATEMENT_TIMEOUT_MS:
             try:
-                # Open the session now, not later inside the view: a connection aged out by
-                # CONN_MAX_AGE was closed at the start of this request, and the flag below
-                # must describe the session the view will use.
-                connection.ensure_connection()
-                if getattr(connection, "statement_timeout_ms", None) != timeout:
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            "SELECT set_config('statement_timeout', %s, false)", [str(timeout)]
-                        )
-                    connection.statement_timeout_ms = timeout
+                statement_timeout_set(connection)
             except OperationalError as error:
                 if request.path in DATABASE_OPTIONAL:
                     return self.get_response(request)
@@ -82,11 +72,6 @@ class StatementTimeoutMiddleware:
                     raise
                 return unavailable(request, error)
         return self.get_response(request)
-
-
-@receiver(connection_created)
-def _forget_statement_timeout(sender, connection, **kwargs) -> None:
-    connection.statement_timeout_ms = None  # a new session starts with the server default
 
 
 class ApiProblemMiddleware:
