@@ -124,7 +124,7 @@ def is_unavailable(exception: Exception) -> bool:
     if isinstance(exception, OperationalError):
         return True
     cause = exception.__cause__
-    return getattr(cause, "pgcode", None) in {"57014", "57P01", "57P03"}  # timeout, shutdown
+    return getattr(cause, "sqlstate", None) in {"57014", "57P01", "57P03"}  # timeout, shutdown
 
 
 HANDLERS = {

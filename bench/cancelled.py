@@ -2,7 +2,7 @@
 
 Every approach does what one API request needs: the page's rows and the total the response
 reports. The seed's ORM query and the three schema-unchanged SQL techniques count with
-count(*); the project (its endpoint, its selectors in process, its bare SQL through psycopg2)
+count(*); the project (its endpoint, its selectors in process, its bare SQL through psycopg)
 takes the total from reports.status_counts.
 Each approach's answer is checked against the endpoint's (same count, same order numbers).
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
-from psycopg2 import sql
+from psycopg import sql
 
 from api.pagination import cursor_encode
 from bench.measure import (
@@ -53,7 +53,7 @@ APPROACH_LABELS = {
     LATERAL: "LATERAL top-1 per order + count(*)",
     ENDPOINT_KEY: "project: GET /api/v1/orders/cancelled/ (test Client)",
     SELECTORS: "project's selectors in process (ORM, no HTTP stack)",
-    FLOOR: "project's bare SQL via psycopg2 (floor)",
+    FLOOR: "project's bare SQL via psycopg (floor)",
 }
 TECHNIQUE_FILES = {
     DISTINCT_ON: "listing_distinct_on.sql",

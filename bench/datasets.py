@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from psycopg2 import sql
+from psycopg import sql
 
 from bench.support import drop_bench_database, use_bench_database_named
 from orders.generation import GENERATED_TABLES, orders_generate
 from orders.models import Status
-from project.sqlfiles import read_sql
+from project.sqlfiles import run_sql
 from reports.refresh import FULL, reports_refresh
 
 # Fixed, so the same size always means the same data (the generator is deterministic).
@@ -130,7 +130,7 @@ def reports_vacuum() -> float:
 
 def _facts() -> dict:
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("bench", "dataset_facts.sql"), {"cancelled": Status.CANCELLED})
+        run_sql(cursor, "bench", "dataset_facts.sql", {"cancelled": Status.CANCELLED})
         columns = [column.name for column in cursor.description]
         return dict(zip(columns, cursor.fetchone(), strict=True))
 

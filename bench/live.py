@@ -55,7 +55,7 @@ from bench.writes import status_batch_prepare
 from orders.models import Status
 from orders.schemas import UploadIn
 from orders.services import order_upsert_many
-from project.sqlfiles import read_sql
+from project.sqlfiles import read_sql, run_sql
 from reports.consistency import reports_check
 from reports.refresh import FULL, INCREMENTAL, reports_pending
 from reports.selectors import product_top, report_rows, revenue_daily_last_day
@@ -210,7 +210,7 @@ ORDERS_KIND = "orders_*"
 
 def _rows(name: str, params: dict | None = None) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("bench", name), params)
+        run_sql(cursor, "bench", name, params)
         return cursor.fetchall() if cursor.description else []
 
 
@@ -497,7 +497,7 @@ def _after_one_row_write(statement: str, *, capture: bool, timeout_s: float) -> 
             )
             if not capture:
                 cursor.execute(CAPTURE_OFF)
-            cursor.execute(read_sql("bench", "live_status_insert_one.sql"))
+            run_sql(cursor, "bench", "live_status_insert_one.sql")
             started = time.perf_counter()
             cursor.execute(statement)
             elapsed = time.perf_counter() - started

@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import psycopg2
-import psycopg2.extensions
+import psycopg
 from django.db import DatabaseError, connection
-from psycopg2 import sql
+from psycopg import sql
 
 from bench.support import percentiles
 
@@ -81,14 +80,15 @@ class Measurement:
 _recorders: list[list[tuple[str, object]]] = []
 
 
-class RecordingCursor(psycopg2.extensions.cursor):
-    """A psycopg2 cursor whose statements `recorded_statements()` sees, like Django's."""
+class RecordingCursor(psycopg.ClientCursor):
+    """A cursor binding values client-side as Django's does, whose statements
+    `recorded_statements()` sees."""
 
-    def execute(self, query, vars=None):
+    def execute(self, query, params=None, **kwargs):
         if _recorders:
             text = query.as_string(self) if isinstance(query, sql.Composable) else query
-            _recorders[-1].append((text, vars))
-        return super().execute(query, vars)
+            _recorders[-1].append((text, params))
+        return super().execute(query, params, **kwargs)
 
 
 @contextlib.contextmanager
@@ -115,7 +115,7 @@ def recorded_statements() -> Iterator[list[tuple[str, object]]]:
 
 def is_timeout(error: BaseException) -> bool:
     while error is not None:
-        if isinstance(error, psycopg2.errors.QueryCanceled):
+        if isinstance(error, psycopg.errors.QueryCanceled):
             return True
         error = error.__cause__
     return False
@@ -243,7 +243,7 @@ def measure(
                 started = time.perf_counter()
                 result = action()
                 warm_up = time.perf_counter() - started
-            except (DatabaseError, psycopg2.Error) as error:
+            except (DatabaseError, psycopg.Error) as error:
                 if not is_timeout(error):
                     raise
                 return Measurement(
@@ -253,7 +253,7 @@ def measure(
         if explain:
             try:
                 plan = explain_statements(statements, cache=plan_cache)
-            except (DatabaseError, psycopg2.Error) as error:
+            except (DatabaseError, psycopg.Error) as error:
                 if not is_timeout(error):
                     raise
                 note = "EXPLAIN ANALYZE timed out"
@@ -264,7 +264,7 @@ def measure(
                 started = time.perf_counter()
                 action()
                 timing.samples.append(time.perf_counter() - started)
-            except (DatabaseError, psycopg2.Error) as error:
+            except (DatabaseError, psycopg.Error) as error:
                 if not is_timeout(error):
                     raise
                 timing.timed_out_after = settings.timeout_s

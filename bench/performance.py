@@ -246,7 +246,7 @@ def targets_check(result: BenchmarkResult) -> list[TargetCheck]:
                 "cancelled list through the endpoint ≤ 5 ms p50 at any page or cursor",
                 ", ".join(f"{p.label}: {_ms(t)}" for p, t in zip(positions, p50s, strict=True)),
                 p50s[worst] <= TARGET_ENDPOINT_P50_S,
-                f"At {positions[worst].label} the bare SQL through psycopg2 takes "
+                f"At {positions[worst].label} the bare SQL through psycopg takes "
                 f"{_ms(floor[positions[worst].key].timing.p50)} and the selectors in process "
                 f"(ORM) {_ms(selectors[positions[worst].key].timing.p50)} of the endpoint's "
                 f"{_ms(p50s[worst])}; the rest is the request stack (middleware, API-key "

@@ -128,26 +128,16 @@ def use_bench_database_named(name: str) -> str:
 
 
 def raw_connection(*, database: str | None = None, autocommit: bool = True):
-    """A psycopg2 connection of its own to the database Django uses (or to `database`)."""
-    import psycopg2
-    from django.db import connection
+    """A connection of its own to the database Django uses (or to `database`)."""
+    from project.connections import raw_connection as connect
 
-    s = connection.settings_dict
-    conn = psycopg2.connect(
-        dbname=database or s["NAME"],
-        user=s["USER"],
-        password=s.get("PASSWORD") or None,
-        host=s["HOST"] or None,
-        port=s["PORT"] or None,
-    )
-    conn.autocommit = autocommit
-    return conn
+    return connect(database=database, autocommit=autocommit)
 
 
 def drop_bench_database(name: str) -> None:
     """DROP DATABASE `name` (its sessions are ended first), from the maintenance database."""
     from django.db import connection
-    from psycopg2 import sql
+    from psycopg import sql
 
     if connection.settings_dict["NAME"] == name:
         connection.close()

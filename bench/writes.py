@@ -22,7 +22,7 @@ from bench.support import GunicornServer, timed
 from bench.upload import make_batches, naive_upload, upload_all
 from orders.api_keys import api_key_create
 from orders.models import ApiKey, ApiKeyScope, Customer, Status
-from project.sqlfiles import read_sql
+from project.sqlfiles import read_sql, run_sql
 
 NO_TRIGGER, ROW_TRIGGER, PROJECT_TRIGGER = "none", "row", "project"
 INSERT_LABELS = {
@@ -88,9 +88,9 @@ def _insert_once(variant: str) -> float:
         if variant != PROJECT_TRIGGER:
             cursor.execute("ALTER TABLE orders_orderstatus DISABLE TRIGGER USER")
         if variant == ROW_TRIGGER:
-            cursor.execute(read_sql("bench", "writes_row_trigger.sql"))
+            run_sql(cursor, "bench", "writes_row_trigger.sql")
         started = time.perf_counter()
-        cursor.execute(read_sql("bench", "writes_status_insert.sql"))
+        run_sql(cursor, "bench", "writes_status_insert.sql")
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed

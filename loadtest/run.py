@@ -179,21 +179,10 @@ def server_facts() -> tuple[str, str]:
 
 
 def connect_raw(application: str):
-    """An autocommit psycopg2 connection of its own to the database Django uses."""
-    import psycopg2
-    from django.db import connection
+    """An autocommit connection of its own to the database Django uses."""
+    from project.connections import raw_connection
 
-    s = connection.settings_dict
-    conn = psycopg2.connect(
-        dbname=s["NAME"],
-        user=s["USER"],
-        password=s.get("PASSWORD") or None,
-        host=s["HOST"] or None,
-        port=s["PORT"] or None,
-        application_name=application,
-    )
-    conn.autocommit = True
-    return conn
+    return raw_connection(application_name=application)
 
 
 def cpu_times() -> tuple[int, int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from project.sqlfiles import read_sql
+from project.sqlfiles import run_sql
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class StatusAudit:
 
 def current_status_audit() -> StatusAudit:
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("orders", "current_status_mismatches.sql"))
+        run_sql(cursor, "orders", "current_status_mismatches.sql")
         rows = cursor.fetchall()
     return StatusAudit(
         mismatched_ids=[row[0] for row in rows], mismatched_numbers=[row[1] for row in rows]

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from psycopg2 import sql
+from psycopg import sql
 
 from project.sqlfiles import read_sql
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from psycopg2 import sql
+from psycopg import sql
 
 from orders.models import Order, OrderStatus, Status
 from project.snapshots import one_snapshot

@@ -26,7 +26,7 @@ from django.utils import timezone
 from api.problems import FieldError, Problem, pointer
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.schemas import OrderIn, UploadIn
-from project.sqlfiles import read_sql
+from project.sqlfiles import run_sql
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _json(rows: list[dict]) -> str:
 
 def _rows(name: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("orders", name), params)
+        run_sql(cursor, "orders", name, params)
         return cursor.fetchall() if cursor.description else []
 
 

@@ -140,7 +140,7 @@ def db_gauges_update(**kwargs) -> None:
     """This worker's connections, after Django closed those past CONN_MAX_AGE."""
     for wrapper in connections.all(initialized_only=True):
         DB_CONNECTIONS_OPEN.labels(wrapper.alias).set(0 if wrapper.connection is None else 1)
-        pool = getattr(wrapper, "pool", None)  # None without OPTIONS["pool"], and on psycopg2
+        pool = getattr(wrapper, "pool", None)  # None without OPTIONS["pool"]
         if pool is not None:
             statistics = pool.get_stats()
             for statistic, gauge in POOL_GAUGES.items():

@@ -123,6 +123,30 @@ TEMPLATES = [
 ]
 
 
+def _pool() -> dict | None:
+    """Django's own connection pool (psycopg_pool), on when DATABASE_POOL_MAX_SIZE is set.
+
+    Each worker process keeps up to max_size connections open and lends one to each request;
+    a request waits up to DATABASE_POOL_TIMEOUT seconds for one, then fails (the API answers
+    503). Without it each worker keeps one connection for up to 60 s (CONN_MAX_AGE).
+    """
+    max_size = env_int("DATABASE_POOL_MAX_SIZE", 0, minimum=0)
+    if not max_size:
+        return None
+    min_size = env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0)
+    if min_size > max_size:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MIN_SIZE ({min_size}) must not exceed DATABASE_POOL_MAX_SIZE "
+            f"({max_size})."
+        )
+    return {
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        "name": "default",
+    }
+
+
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -142,6 +166,10 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+if pool := _pool():
+    # A pooled connection goes back to the pool after each request, so it has no age.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
 # An unreachable server fails fast (the API answers 503) instead of hanging a worker.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 # Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
@@ -159,6 +187,9 @@ if os.environ.get("DATABASE_REPLICA_URL", "").strip():
         **DATABASES["default"]["OPTIONS"],
         **DATABASES["replica"].get("OPTIONS", {}),
     }
+    if pool:  # a pool of its own, of the same size
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+        DATABASES["replica"]["OPTIONS"]["pool"] = {**pool, "name": "replica"}
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
 DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.backends.signals import connection_created
-from django.dispatch import receiver
 
 
 def statement_timeout_set(database) -> None:
@@ -17,12 +15,10 @@ def statement_timeout_set(database) -> None:
     """
     timeout = settings.REQUEST_STATEMENT_TIMEOUT_MS
     database.ensure_connection()
-    if timeout and getattr(database, "statement_timeout_ms", None) != timeout:
+    # Marked on the session itself: a pooled one serves many requests, and Django hands out a
+    # different one (or a new one) from request to request.
+    session = database.connection
+    if timeout and getattr(session, "statement_timeout_ms", None) != timeout:
         with database.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout)])
-        database.statement_timeout_ms = timeout
-
-
-@receiver(connection_created)
-def _forget_statement_timeout(sender, connection, **kwargs) -> None:
-    connection.statement_timeout_ms = None  # a new session starts with the server default
+        session.statement_timeout_ms = timeout

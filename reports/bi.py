@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.db import connection, transaction
-from psycopg2 import sql
-from psycopg2.extensions import encrypt_password
+from psycopg import sql
 
 from reports.schema import READER_ROLE
 
@@ -100,7 +99,9 @@ def bi_user_create(
         if READER_ROLE not in existing:
             raise BiUserError(ERROR_NO_READER_ROLE)
         # Only a SCRAM verifier reaches the server (and its logs), never the password.
-        verifier = encrypt_password(password, name, cursor.cursor.connection, "scram-sha-256")
+        verifier = connection.connection.pgconn.encrypt_password(
+            password.encode(), name.encode(), b"scram-sha-256"
+        ).decode()
         cursor.execute(
             sql.SQL(
                 "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "

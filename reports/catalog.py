@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from psycopg2 import sql
+from psycopg import sql
 
 from reports.models import DATA_SCHEMA, SCHEMA, RefreshLog
 from reports.refresh import FULL, INCREMENTAL

@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from project.sqlfiles import read_sql
+from project.sqlfiles import run_sql
 from reports.models import RefreshLog
 from reports.stored import STORED_TABLES, stored_merge
 
@@ -72,15 +72,15 @@ def _error_text(error: Exception) -> str:
 
 
 def _lock_taken(error: DatabaseError) -> bool:
-    return getattr(error.__cause__, "pgcode", None) in LOCK_TAKEN
+    return getattr(error.__cause__, "sqlstate", None) in LOCK_TAKEN
 
 
 def apply_pending(cursor) -> tuple[int, int, int]:
     """The incremental step, in the caller's refresh_snapshot: (touched, changed, customers)."""
-    cursor.execute(read_sql("reports", "live_pending.sql"))
+    run_sql(cursor, "reports", "live_pending.sql")
     if not cursor.fetchone()[0]:
         return 0, 0, 0  # only as_of moves: no temporary tables for nothing
-    cursor.execute(read_sql("reports", "live_apply.sql"))
+    run_sql(cursor, "reports", "live_apply.sql")
     return cursor.fetchone()
 
 
@@ -94,7 +94,7 @@ def mark_applied(cursor, *, as_of: datetime.datetime) -> None:
 
 
 def _rebuild(cursor) -> tuple[int, int, int]:
-    cursor.execute(read_sql("reports", "live_rebuild.sql"))
+    run_sql(cursor, "reports", "live_rebuild.sql")
     orders = cursor.rowcount
     for stored in STORED_TABLES:
         stored_merge(stored)
@@ -204,7 +204,7 @@ def reports_refresh(*, full: bool = False) -> RefreshRun:
 def reports_pending() -> bool:
     """Whether a run has anything to do (a change not applied yet, or a rebuild due)."""
     with connection.cursor() as cursor:
-        cursor.execute(read_sql("reports", "live_pending.sql"))
+        run_sql(cursor, "reports", "live_pending.sql")
         return cursor.fetchone()[0]
 
 

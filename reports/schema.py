@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db import connections
-from psycopg2 import sql
+from psycopg import sql
 
 from reports.models import SCHEMA, Freshness, ReportView
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from psycopg2 import sql
+from psycopg import sql
 
 from project.sqlfiles import read_sql
 

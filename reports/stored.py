@@ -9,7 +9,7 @@ averages, computed on read from the stored rows, which the merge leaves out). Tw
   touching only rows that differ (refresh_reports --full, check_reports --fix). Rows change in
   place in the caller's transaction: readers keep reading the old rows until it commits.
 
-Identifiers come from this module's constants and go through `psycopg2.sql.Identifier`.
+Identifiers come from this module's constants and go through `psycopg.sql.Identifier`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from psycopg2 import sql
+from psycopg import sql
 
 from reports.models import DATA_SCHEMA, DEFINITION_SCHEMA, SCHEMA
 from reports.schema import report_view_classes
@@ -143,6 +143,17 @@ def report_differences() -> dict[str, list[tuple]]:
     return differences
 
 
+def _arrays(columns: list[list]) -> sql.Composed:
+    """One placeholder per key column. Values are bound client-side, where a list of strings
+    has no type of its own (unnest would be ambiguous), so those say text[]."""
+    return sql.SQL(", ").join(
+        sql.SQL("{}::text[]").format(sql.Placeholder())
+        if isinstance(column[0], str)
+        else sql.Placeholder()
+        for column in columns
+    )
+
+
 def stored_merge(stored: StoredTable, *, keys: list[tuple] | None = None) -> int:
     """Make `stored` equal its definition (only at `keys` when given); returns rows changed."""
     restrict = sql.SQL("")
@@ -150,11 +161,11 @@ def stored_merge(stored: StoredTable, *, keys: list[tuple] | None = None) -> int
     if keys is not None:
         if not keys:
             return 0
-        restrict = sql.SQL(" WHERE ({key}) IN (SELECT * FROM unnest({arrays}))").format(
-            key=_names(stored.key),
-            arrays=sql.SQL(", ").join(sql.Placeholder() for _ in stored.key),
-        )
         params = [list(column) for column in zip(*keys, strict=True)]
+        arrays = _arrays(params)
+        restrict = sql.SQL(" WHERE ({key}) IN (SELECT * FROM unnest({arrays}))").format(
+            key=_names(stored.key), arrays=arrays
+        )
     everything = stored.key + stored.columns
     statements = [
         sql.SQL(
@@ -169,8 +180,7 @@ def stored_merge(stored: StoredTable, *, keys: list[tuple] | None = None) -> int
             scope=sql.SQL("")
             if keys is None
             else sql.SQL("({key}) IN (SELECT * FROM unnest({arrays})) AND ").format(
-                key=_names(stored.key, prefix="stored"),
-                arrays=sql.SQL(", ").join(sql.Placeholder() for _ in stored.key),
+                key=_names(stored.key, prefix="stored"), arrays=arrays
             ),
             fresh_key=_names(stored.key, prefix="fresh"),
             stored_key=_names(stored.key, prefix="stored"),

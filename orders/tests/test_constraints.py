@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
-from psycopg2 import sql
+from psycopg import sql
 
 from orders.tests.factories import make_order
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, Max, Min
-from psycopg2 import sql
+from psycopg import sql
 
 from orders.consistency import current_status_audit
 from orders.generation import GENERATED_TABLES

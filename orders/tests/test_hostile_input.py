@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test import Client
-from psycopg2 import sql
+from psycopg import sql
 
 from api.problems import PROBLEM_CONTENT_TYPE
 from orders.api_keys import api_key_create

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 
-import psycopg2
 import pytest
 from django.db import connection, transaction
 from django.test import Client
 
 from api.main import api
 from orders.tests.conftest import SEED_003_BODY
+from project.connections import raw_connection
 
 DOCUMENT = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))
 BIG = json.dumps({**SEED_003_BODY, "pad": "x" * (10 * 1024 * 1024 + 1)})
@@ -131,10 +131,9 @@ def test_documented_statuses_are_produced(world):
 def kill_own_connection() -> None:
     """Terminate this test's database session from outside: its next query fails."""
     connection.ensure_connection()
-    pid = connection.connection.get_backend_pid()
-    with psycopg2.connect(**connection.get_connection_params()) as other, other.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", [pid])
-    other.close()
+    pid = connection.connection.info.backend_pid
+    with raw_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from orders.tests.conftest import free_port
@@ -198,12 +198,12 @@ def test_the_tcp_listener_serves_a_bi_user_with_its_password_only(scratch):
         assert "Unix socket only" not in created.stderr
 
         assert_url_connects(url, as_user="metabase")
-        assert psycopg2.connect(url).info.host == "127.0.0.1"
+        assert psycopg.connect(url).info.host == "127.0.0.1"
         wrong = url.replace("metabase:", "metabase:x", 1)
-        with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
-            psycopg2.connect(wrong)
-        with pytest.raises(psycopg2.OperationalError, match="no password supplied"):
-            psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="orders")
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(wrong)
+        with pytest.raises(psycopg.OperationalError, match="no password supplied"):
+            psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="orders")
         assert query(env, "SELECT current_setting('listen_addresses')") == "127.0.0.1"
 
 
@@ -294,7 +294,7 @@ def test_a_postgresql_16_cluster_is_copied_into_a_new_one_as_the_message_says(sc
     assert query(env, "SELECT string_agg(id::text, ',') FROM kept") == "42"
     assert query(env, "SELECT current_setting('server_version_num')").startswith("18")
     with holding(environment(old, EMBEDDED_PG_PORT=str(port := free_port()))):
-        kept = psycopg2.connect(
+        kept = psycopg.connect(
             host="127.0.0.1", port=port, dbname="orders", user="metabase", password="kept-password"
         )
         with kept, kept.cursor() as cursor:

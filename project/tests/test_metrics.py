@@ -198,7 +198,7 @@ def test_a_scrape_still_answers_when_the_reports_cannot_be_read(client, monkeypa
 def test_connections_open_and_pool_gauges(client, monkeypatch):
     client.get("/healthz")
     assert scrape().value("db_connections_open", alias="default") == 1
-    assert scrape().series("db_pool_size") == []  # psycopg2: no pool today
+    assert scrape().series("db_pool_size") == []  # no DATABASE_POOL_MAX_SIZE here
 
     class Pool:  # what psycopg_pool.ConnectionPool.get_stats() answers
         def get_stats(self):

@@ -34,6 +34,7 @@ WORKERS = 2
 DETAIL = "/api/orders/<order_number>"
 STALE_ENDPOINT = "/left-by-the-last-server"
 SECRET_MARKER = "PAYLOAD-MARKER-7f3a"
+POOL_MAX = 3  # DATABASE_POOL_MAX_SIZE: each worker's own psycopg pool
 
 
 @dataclass
@@ -100,7 +101,7 @@ def leave_stale_samples(directory: Path) -> None:
     stale.close()
 
 
-def start_server(tmp_path: Path, *, database: str) -> Server:
+def start_server(tmp_path: Path, *, database: str, **settings: str) -> Server:
     samples = tmp_path / "metrics"
     samples.mkdir()
     leave_stale_samples(samples)
@@ -112,6 +113,7 @@ def start_server(tmp_path: Path, *, database: str) -> Server:
         "DJANGO_DEMO": "1",
         "METRICS_TOKEN": TOKEN,
         "PROMETHEUS_MULTIPROC_DIR": str(samples),
+        **settings,
     }
     environment.pop("LOG_FORMAT", None)  # JSON by default under gunicorn
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
@@ -132,7 +134,7 @@ def start_server(tmp_path: Path, *, database: str) -> Server:
 
 @pytest.fixture
 def server(tmp_path):
-    running = start_server(tmp_path, database=database_url())
+    running = start_server(tmp_path, database=database_url(), DATABASE_POOL_MAX_SIZE=str(POOL_MAX))
     yield running
     running.stop()
 
@@ -183,6 +185,10 @@ def test_one_scrape_adds_up_every_worker(server):
     assert scraped.value("http_request_duration_seconds_count", **series) == sent
     assert STALE_ENDPOINT not in scraped.label_values("http_requests_total", "endpoint")
     assert len(scraped.series("db_connections_open", alias="default")) == WORKERS
+    assert [sample.value for sample in scraped.series("db_pool_max", alias="default")] == [
+        POOL_MAX
+    ] * WORKERS
+    assert all(sample.value >= 1 for sample in scraped.series("db_pool_size", alias="default"))
 
     # A worker that dies: its live gauges go with it, its counts stay in the sums.
     dead = next(iter(per_worker))

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg2
 import pytest
 import sqlalchemy
 from django.db import connection
@@ -29,6 +28,7 @@ from orders.tests.shared_rows import (
     shared_rows_end,
     shared_rows_open,
 )
+from project.connections import raw_connection
 from reports.models import RefreshLog
 from reports.refresh import RefreshRun, reports_refresh
 
@@ -176,18 +176,8 @@ def client_all(db) -> Client:
 
 
 def other_connection(**options):
-    """A psycopg2 connection of its own to the test database, autocommit."""
-    settings = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings.get("PASSWORD") or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        **options,
-    )
-    other.autocommit = True
-    return other
+    """A connection of its own to the test database, autocommit."""
+    return raw_connection(**options)
 
 
 def assert_url_connects(url: str, *, as_user: str) -> None:

@@ -6,15 +6,15 @@ import io
 import uuid
 from collections.abc import Iterator
 
-import psycopg2
-import psycopg2.errors
+import psycopg
+import psycopg.errors
 import pytest
 import sqlalchemy
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_pgviews.management.operations.create import create_view
 from django_pgviews.models import ViewSyncer
-from psycopg2 import sql
+from psycopg import sql
 from sqlalchemy.exc import NoSuchModuleError
 
 from orders.models import Customer
@@ -85,7 +85,7 @@ def reader_url(django_db_setup, django_db_blocker) -> Iterator[str]:
 
 
 def query(url: str, statement, params=None, *, read_write: bool = False):
-    bi = psycopg2.connect(url)
+    bi = psycopg.connect(url)
     try:
         bi.autocommit = True
         with bi.cursor() as cursor:
@@ -155,7 +155,7 @@ def test_without_a_tcp_listener_the_url_names_the_socket_and_says_so(reader_url)
 
 @pytest.mark.parametrize("table", PRIVATE_TABLES)
 def test_a_reader_is_refused_everything_else(reader_url, table):
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
         query(reader_url, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(sql.Identifier(*table)))
 
 
@@ -171,9 +171,9 @@ def test_a_reader_is_refused_everything_else(reader_url, table):
     ],
 )
 def test_a_reader_is_refused_any_write(reader_url, statement):
-    with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         query(reader_url, statement)
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
         query(reader_url, statement, read_write=True)
 
 
@@ -183,7 +183,7 @@ def test_a_reader_cannot_take_the_refresh_lock_or_move_the_state(reader_url, rea
         "SELECT FROM reports_data.refresh_state FOR UPDATE",
         "UPDATE reports_data.refresh_state SET as_of = now()",
     ):
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
             query(reader_url, statement, read_write=read_write)
 
 
@@ -239,7 +239,7 @@ def test_bad_or_taken_names_are_refused():
 )
 def test_a_reader_cannot_create_temporary_objects(reader_url, statement):
     """Issue 10: TEMPORARY was PostgreSQL's default grant to PUBLIC."""
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
         query(reader_url, statement, read_write=True)
 
 
@@ -250,8 +250,8 @@ def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(reader_url)
     try:
         credentials = reader_url.split("://", 1)[1].split("@", 1)[0]
         url = reader_url.replace(credentials, f"{stranger}:x", 1)
-        with pytest.raises(psycopg2.OperationalError, match="permission denied"):
-            psycopg2.connect(url).close()
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(url).close()
     finally:
         drop_role(stranger)
 
@@ -260,7 +260,7 @@ def test_a_role_that_is_not_a_reader_cannot_connect_to_this_database(reader_url)
 def test_a_bi_transaction_left_open_holds_no_refresh(orders_data, bi_url):
     """Issue 10: a BI session must not stop the refresher for longer than its own timeouts."""
     reports_refresh()
-    bi = psycopg2.connect(bi_url)  # not autocommit: its transaction stays open, idle
+    bi = psycopg.connect(bi_url)  # not autocommit: its transaction stays open, idle
     try:
         with bi.cursor() as cursor:
             for view in views():

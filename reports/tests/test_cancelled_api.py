@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from psycopg2 import sql
+from psycopg import sql
 
 from api.pagination import cursor_decode, cursor_encode
 from api.problems import PROBLEM_CONTENT_TYPE

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from django.db import connection, transaction
-from psycopg2 import sql
+from psycopg import sql
 
 from reports.refresh import reports_refresh
 from reports.schema import report_view_classes

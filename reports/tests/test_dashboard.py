@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from psycopg2 import sql
+from psycopg import sql
 
 from orders.tests.conftest import Api
 from reports.dashboard import CANCELLED_PAGE, dashboard_panels

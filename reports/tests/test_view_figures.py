@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
-from psycopg2 import sql
+from psycopg import sql
 
 from orders.models import Customer, Order, OrderItem, Status
 
