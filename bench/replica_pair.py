@@ -127,36 +127,57 @@ class StreamingPair:
     primary: Node = field(init=False)
     standby: Node = field(init=False)
 
-    def run(self, tool: str, *arguments: str, check: bool = True) -> str:
+    def run(self, tool: str, *arguments: str, check: bool = True, stdin: str | None = None) -> str:
         """The tool's output; with `check`, a failure raises with its error output."""
-        result = self.completed(tool, *arguments)
+        result = self.completed(tool, *arguments, stdin=stdin)
         if check and result.returncode != 0:
             raise RuntimeError(f"{tool} {' '.join(arguments)} failed: {result.stderr.strip()}")
         return result.stdout
 
-    def completed(self, tool: str, *arguments: str) -> subprocess.CompletedProcess:
-        command = [str(self.binaries / tool), *arguments]
-        kwargs = {}
-        if self.user is not None:
-            kwargs = {"user": self.user, "group": self.user, "extra_groups": []}
+    def completed(
+        self, tool: str, *arguments: str, stdin: str | None = None
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603 (the binaries found above, fixed options)
-            command,
-            cwd=self.directory,
+            [str(self.binaries / tool), *arguments],
+            input=stdin,
             capture_output=True,
             text=True,
             check=False,
-            env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
-            **kwargs,
+            **self._as_server_user(),
         )
 
-    def psql(self, node: Node, statement: str, *, database: str = DATABASE) -> str:
-        """One statement's result, unaligned, tuples only (`a|b` per row)."""
+    def session(self, node: Node) -> subprocess.Popen:
+        """psql on `node` reading statements from its stdin (text) until it is closed."""
+        return subprocess.Popen(  # noqa: S603 (the binaries found above, fixed options)
+            [
+                str(self.binaries / "psql"),
+                *("--no-psqlrc", "-X", "-q", "-v", "ON_ERROR_STOP=1"),
+                *("-h", "127.0.0.1", "-p", str(node.port), "-U", "postgres", "-d", DATABASE),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            **self._as_server_user(),
+        )
+
+    def _as_server_user(self) -> dict:
+        kwargs = {"cwd": self.directory, "env": {**os.environ, "PGCONNECT_TIMEOUT": "5"}}
+        if self.user is not None:
+            kwargs.update(user=self.user, group=self.user, extra_groups=[])
+        return kwargs
+
+    def psql(
+        self, node: Node, statement: str, *, database: str = DATABASE, **variables: str
+    ) -> str:
+        """The statement's result, unaligned, tuples only (`a|b` per row). `variables` are
+        psql's: the statement names one as `:'name'`, a quoted literal."""
         return self.run(
             "psql",
             *("--no-psqlrc", "-X", "-At", "-v", "ON_ERROR_STOP=1"),
             *("-h", "127.0.0.1", "-p", str(node.port), "-U", "postgres", "-d", database),
-            "-c",
-            statement,
+            *(f"--set={name}={value}" for name, value in variables.items()),
+            stdin=statement,
         ).strip()
 
     def start(self, node: Node) -> None:
@@ -172,7 +193,7 @@ class StreamingPair:
         started = time.monotonic()
         while time.monotonic() - started < seconds:
             replayed = self.psql(
-                self.standby, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
+                self.standby, "SELECT pg_last_wal_replay_lsn() >= :'target'::pg_lsn", target=target
             )
             if replayed == "t":
                 return time.monotonic() - started

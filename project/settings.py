@@ -189,7 +189,10 @@ if os.environ.get("DATABASE_REPLICA_URL", "").strip():
     }
     if pool:  # a pool of its own, of the same size
         DATABASES["replica"]["CONN_MAX_AGE"] = 0
-        DATABASES["replica"]["OPTIONS"]["pool"] = {**pool, "name": "replica"}
+        # A pool waits its whole timeout for a connection to a replica that refuses them (its
+        # worker keeps retrying): wait less, then the reads go to the primary.
+        replica_pool = {**pool, "name": "replica", "timeout": min(pool["timeout"], 2)}
+        DATABASES["replica"]["OPTIONS"]["pool"] = replica_pool
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
 DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,11 +17,13 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from bench.replica_pair import BinariesMissingError, StreamingPair, pair_build
 from orders.tests.test_faults import BASE_DIR, free_port, wait_for
 from project.replica import SOURCE_HEADER
@@ -46,6 +48,11 @@ EXPORTS = [
     "/api/reports/revenue/daily.csv",
     "/api/v1/orders/cancelled.csv",
 ]
+
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
+)
 
 
 @dataclass
@@ -169,6 +176,20 @@ def replay_resumed(app: App) -> None:
     app.pair.psql(app.pair.standby, "SELECT pg_wal_replay_resume()")
 
 
+def replayed_lock(app: App) -> bool:
+    """The standby's replay holds the primary's ACCESS EXCLUSIVE lock on customer_stats.
+
+    The lock's WAL record waits in the primary's buffers (the pair commits asynchronously) until
+    something flushes it: a transaction committed synchronously does."""
+    app.pair.psql(app.pair.primary, "SET synchronous_commit = on; SELECT txid_current()")
+    held = app.pair.psql(
+        app.pair.standby,
+        "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+        "AND relation = 'reports_data.customer_stats'::regclass",
+    )
+    return held == "1"
+
+
 def upload(app: App, *, user: str, number: str, status: str = "paid") -> None:
     body = {
         "user": user,
@@ -245,12 +266,29 @@ def test_reports_read_the_replica_and_writes_show_after_replay(app):
 
 
 def test_replica_gone_reads_fall_back_to_the_primary(app):
-    replay_paused(app)  # then the primary's answers differ from the replica's: they tell apart
+    # Lost in the middle of a request: a lock taken on the primary is replayed on the standby,
+    # where the ranking's query (after the request's as_of) waits on it; the standby stops.
+    locker = app.pair.session(app.pair.primary)
+    try:
+        locker.stdin.write("BEGIN; LOCK TABLE reports_data.customer_stats;\n")
+        locker.stdin.flush()
+        wait_for(lambda: replayed_lock(app), seconds=15)
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(app.call, "/api/reports/customers/ranking")
+            wait_for(lambda: app.pair.psql(app.pair.standby, WAITING_ON_A_LOCK) == "1")
+            app.pair.stop(app.pair.standby)
+            cut = waiting.result(timeout=30)
+    finally:
+        locker.stdin.close()  # the lock's transaction ends
+        locker.wait(10)
+    assert cut.status == 503
+    assert cut.headers["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert "Retry-After" in cut.headers
+
+    # Away: every report reads the primary, which now has a write the replica never saw.
     upload(app, user=CUSTOMER, number="REPLICA-2")
     app.manage("refresh_reports")
     primary = app.as_of(app.pair.primary)
-    assert primary > app.as_of(app.pair.standby)
-    app.pair.stop(app.pair.standby)
     try:
         for path in REPORTS:
             answer = app.call(path)
