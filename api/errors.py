@@ -16,6 +16,7 @@ from ninja.errors import HttpError, ValidationError
 
 from api.body import ERROR_TOO_LARGE, MAX_BODY_BYTES
 from api.problems import FieldError, Problem, pointer, problem_response
+from project.replica import replica_failed_request
 
 logger = logging.getLogger("project.api")
 
@@ -100,6 +101,7 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig):
 
 
 def database_problem(request: HttpRequest, exc: DatabaseError):
+    replica_failed_request(request, exc)
     if is_unavailable(exc):
         return unavailable(request, exc)
     return unexpected(request, exc)

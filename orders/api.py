@@ -3,6 +3,10 @@
 Order numbers are any text the upload accepts (`stats`, `upload`, `A/1`), so the detail and the
 status webhook are reached by `GET /api/order?number=…` and `POST /api/order/status?number=…`;
 the older `/api/orders/{order_number}` routes stay for the numbers they can spell.
+
+Uploads, the status webhook (which answers with the status it just wrote) and an order's detail
+(read after a write) use the primary; the cancelled list reads from `reports_db(request)`, a
+streaming replica when one is configured (project.replica), so it lags by the replica's replay.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from orders.selectors import (
     order_get_with_history,
 )
 from orders.services import order_status_add, order_upsert_many
+from project.replica import reports_db
 
 router = Router(tags=["orders"])
 logger = logging.getLogger("orders.upload")
@@ -259,6 +264,7 @@ def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
         size=query.page_size + 1,
         offset=0 if keyset else (page - 1) * query.page_size,
         position=position,
+        using=reports_db(request),
     )
     rows = page_rows.rows
     if not rows and not keyset and page > 1:
@@ -303,5 +309,7 @@ def orders_cancelled_csv(request: HttpRequest, query: Query[CancelledCsvQuery]) 
     position = _position(query, errors)
     if errors:
         raise query_problem(errors)
-    rows = order_cancelled_stream(ordering=query.order, position=position)
+    rows = order_cancelled_stream(
+        ordering=query.order, position=position, using=reports_db(request)
+    )
     return csv_response(rows, filename="cancelled_orders", as_of=None)

@@ -18,7 +18,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from psycopg import sql
 
@@ -82,34 +82,41 @@ class CancelledPage:
 
 
 def order_cancelled_page(
-    *, ordering: str, size: int, offset: int = 0, position: Position | None = None
+    *,
+    ordering: str,
+    size: int,
+    offset: int = 0,
+    position: Position | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> CancelledPage:
     """`size` cancelled orders after `position` and `offset` skipped, and the list's total.
 
     Plain SQL (cancelled_page.sql), one statement: the list's hot path, where compiling the
-    ORM's query cost more than running it.
+    ORM's query cost more than running it. Read from `using` (project.replica.reports_db).
     """
     at, pk = position or (None, None)
     statement = sql.SQL(read_sql("orders", "cancelled_page.sql")).format(
         moment=sql.Identifier(CANCELLED_ORDERINGS[ordering])
     )
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(statement, {"at": at, "pk": pk, "size": size, "offset": offset})
         columns = [column.name for column in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     if not rows:  # past the end: the total alone
-        return CancelledPage([], *status_count_as_of(status=Status.CANCELLED))
+        return CancelledPage([], *status_count_as_of(status=Status.CANCELLED, using=using))
     count, count_as_of = rows[0]["total"], rows[0]["total_as_of"]
     for row in rows:
         del row["total"], row["total_as_of"]
     return CancelledPage(rows, count, count_as_of)
 
 
-def order_cancelled_stream(*, ordering: str, position: Position | None) -> Iterator[tuple]:
+def order_cancelled_stream(
+    *, ordering: str, position: Position | None, using: str = DEFAULT_DB_ALIAS
+) -> Iterator[tuple]:
     """The column names, then every cancelled order after `position`, via a server-side cursor."""
-    orders = order_list_cancelled_after(ordering=ordering, position=position)
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # a stalled download gives its connection back
+    orders = order_list_cancelled_after(ordering=ordering, position=position).using(using)
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:  # a stalled download gives its connection back
             cursor.execute(
                 "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
                 [STREAM_IDLE_TIMEOUT],

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.views.decorators.http import require_GET
 
 from api.body import json_response
+from project.replica import replica_status
 from reports.catalog import reports_freshness
 
 
@@ -17,14 +18,18 @@ def healthz(request: HttpRequest):
     Stale has one meaning, shared with the catalog and BI's `reports.freshness`: never built, a
     full rebuild due, or a committed change waiting longer than REPORTS_STALE_AFTER_SECONDS. An
     unreachable database answers 503 problem+json before this view runs (project.middleware).
+    With a read replica (DATABASE_REPLICA_URL), `replica` says whether it answers, its replay
+    lag and the reports as it sees them; an unreachable replica is not unhealthy: report reads
+    then use the primary (project.replica).
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     freshness = reports_freshness()
     healthy = not freshness["stale"]
-    response = json_response(
-        {"status": "ok" if healthy else "degraded", "database": "ok", "reports": freshness},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "degraded", "database": "ok", "reports": freshness}
+    replica = replica_status()
+    if replica is not None:
+        body["replica"] = replica
+    response = json_response(body, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
     return response

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from api.errors import database_problem, unavailable, unexpected
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem_response
 from project.logs import request_id_bind
-from project.statement_timeout import request_statement_timeout
+from project.statement_timeout import statement_timeout_set
 
 API_PREFIX = "/api/"
 UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
@@ -63,14 +63,9 @@ class StatementTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        timeout = settings.REQUEST_STATEMENT_TIMEOUT_MS
-        if timeout:
+        if settings.REQUEST_STATEMENT_TIMEOUT_MS:
             try:
-                # Open the session now, not later inside the view: a connection aged out by
-                # CONN_MAX_AGE was closed at the start of this request, and the timeout must
-                # hold on the session the view will use.
-                connection.ensure_connection()
-                request_statement_timeout(connection, timeout)
+                statement_timeout_set(connection)
             except OperationalError as error:
                 if request.path in DATABASE_OPTIONAL:
                     return self.get_response(request)

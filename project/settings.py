@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
     "project.metrics.RequestMetricsMiddleware",  # inside: its access line has the request id
     "project.middleware.StatementTimeoutMiddleware",
+    "project.replica.ReportsDatabaseMiddleware",
     "api.body.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -214,6 +215,26 @@ DATABASE_POOLER = _database_pooler(DATABASES["default"])
 # Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+
+# A streaming replica of the same database (project/replica.py): report reads, CSV exports and
+# the dashboard use it; writes and whatever must read its own writes stay on "default". An
+# unreachable replica sends those reads to the primary for DATABASE_REPLICA_RETRY_SECONDS.
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"].strip(), conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
+    if pool:  # a pool of its own, of the same size
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+        # A pool waits its whole timeout for a connection to a replica that refuses them (its
+        # worker keeps retrying): wait less, then the reads go to the primary.
+        replica_pool = {**pool, "name": "replica", "timeout": min(pool["timeout"], 2)}
+        DATABASES["replica"]["OPTIONS"]["pool"] = replica_pool
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
+DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

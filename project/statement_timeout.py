@@ -55,6 +55,19 @@ def request_statement_timeout(connection, timeout_ms: int) -> None:
         session.statement_timeout_ms = timeout_ms
 
 
+def statement_timeout_set(database) -> None:
+    """Open `database`'s session (the default connection, or the replica's: project.replica)
+    and give the request's queries on it REQUEST_STATEMENT_TIMEOUT_MS.
+
+    The session is opened now, not later inside the view: a connection aged out by CONN_MAX_AGE
+    was closed at the start of this request, and the timeout must hold on the session the view
+    will use.
+    """
+    database.ensure_connection()
+    if settings.REQUEST_STATEMENT_TIMEOUT_MS:
+        request_statement_timeout(database, settings.REQUEST_STATEMENT_TIMEOUT_MS)
+
+
 def _transaction_idle(connection) -> bool:
     """No transaction open on the server: the next statement starts one."""
     return connection.connection.info.transaction_status == TransactionStatus.IDLE

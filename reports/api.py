@@ -1,7 +1,9 @@
 """The report endpoints: parse (the schemas), call one selector, answer JSON or stream CSV.
 
 API keys bound to a customer read that customer's statistics only; the reports that span every
-customer (rankings, products, revenue, the cancelled list) refuse them.
+customer (rankings, products, revenue, the cancelled list) refuse them. Every endpoint here reads
+from `reports_db(request)`: the streaming replica when one is configured and answers, else the
+primary (project.replica).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from api.errors import query_problem
 from api.pagination import page_url
 from api.problems import FieldError, Problem, pointer, problems
 from orders.models import Customer
+from project.replica import reports_db
 from reports import schemas as s
 from reports.catalog import report_catalog
 from reports.selectors import (
@@ -52,8 +55,9 @@ ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv o
 
 def _page(request: HttpRequest, query: ReportQuery, *, limit: int | None, **echo) -> dict:
     """A JSON page: one more row than asked tells whether there is a next page."""
-    as_of = reports_as_of()  # before the rows: a refresh in between makes them newer, not older
-    rows = report_rows(query)
+    using = reports_db(request)
+    as_of = reports_as_of(using=using)  # before the rows: a refresh in between makes them newer
+    rows = report_rows(query, using=using)
     body = {"report": query.view, "as_of": as_of, "limit": limit, **echo}
     if "offset" in echo:
         more = limit is not None and len(rows) > limit
@@ -64,9 +68,10 @@ def _page(request: HttpRequest, query: ReportQuery, *, limit: int | None, **echo
     return body
 
 
-def _csv(query: ReportQuery, filename: str):
-    as_of = reports_as_of()
-    return csv_response(report_stream(query), filename=filename, as_of=as_of)
+def _csv(request: HttpRequest, query: ReportQuery, filename: str):
+    using = reports_db(request)
+    as_of = reports_as_of(using=using)
+    return csv_response(report_stream(query, using=using), filename=filename, as_of=as_of)
 
 
 def _json_and_csv(path: str, *, response, operation_id: str, missing: bool = False) -> Callable:
@@ -101,10 +106,11 @@ def _csv_operation(path: str, *, operation_id: str, missing: bool = False) -> Ca
 def customer_stats(request: HttpRequest, query: Query[s.StatsQuery]):
     """Seed 003: one customer's statistics and revenue rank."""
     require_customer(request, query.user)
-    as_of = reports_as_of()
-    stats = customer_stats_get(username=query.user)
+    using = reports_db(request)
+    as_of = reports_as_of(using=using)
+    stats = customer_stats_get(username=query.user, using=using)
     if stats is None:
-        known = Customer.objects.filter(username=query.user).exists()
+        known = Customer.objects.using(using).filter(username=query.user).exists()
         message = ERROR_NO_STATS_YET if known else ERROR_UNKNOWN_USER
         raise Problem(404, message.format(username=query.user))
     return {**stats, "as_of": as_of}
@@ -123,7 +129,8 @@ def customer_ranking_page(request: HttpRequest, query: Query[s.RankingQuery]):
 
 @_csv_operation("/reports/customers/ranking.csv", operation_id="customer_ranking_csv")
 def customer_ranking_csv(request: HttpRequest, query: Query[s.RankingCsvQuery]):
-    return _csv(customer_ranking(limit=query.limit, offset=query.offset), "customer_ranking")
+    selected = customer_ranking(limit=query.limit, offset=query.offset)
+    return _csv(request, selected, "customer_ranking")
 
 
 @_json_and_csv("/reports/customers/loyal", response=s.LoyalPage, operation_id="customer_loyal")
@@ -148,7 +155,7 @@ def customer_loyal_csv(request: HttpRequest, query: Query[s.LoyalCsvQuery]):
     selected = customer_loyal(
         min_completed_orders=query.min_completed_orders, limit=query.limit, offset=query.offset
     )
-    return _csv(selected, "customer_loyal")
+    return _csv(request, selected, "customer_loyal")
 
 
 @_json_and_csv("/reports/products/top", response=s.ProductPage, operation_id="product_top")
@@ -163,11 +170,12 @@ def product_top_page(request: HttpRequest, query: Query[s.ProductQuery]):
 
 @_csv_operation("/reports/products/top.csv", operation_id="product_top_csv")
 def product_top_csv(request: HttpRequest, query: Query[s.ProductCsvQuery]):
-    return _csv(product_top(by=query.by, limit=query.limit), f"product_top_by_{query.by}")
+    selected = product_top(by=query.by, limit=query.limit)
+    return _csv(request, selected, f"product_top_by_{query.by}")
 
 
-def _known_product(sku: str) -> None:
-    if "\x00" in sku or not product_exists(sku=sku):
+def _known_product(request: HttpRequest, sku: str) -> None:
+    if "\x00" in sku or not product_exists(sku=sku, using=reports_db(request)):
         raise Problem(404, ERROR_UNKNOWN_PRODUCT.format(sku=sku))
 
 
@@ -181,7 +189,7 @@ def product_also_bought_page(request: HttpRequest, sku: str, query: Query[s.Also
     """Seed 002: customers who bought this product also bought these."""
     if query.format == "csv":
         return csv_redirect(request)
-    _known_product(sku)
+    _known_product(request, sku)
     selected = product_also_bought(sku=sku, limit=query.limit)
     return _page(request, selected, limit=query.limit, sku=sku)
 
@@ -190,8 +198,8 @@ def product_also_bought_page(request: HttpRequest, sku: str, query: Query[s.Also
     "/reports/products/{sku}/also-bought.csv", operation_id="product_also_bought_csv", missing=True
 )
 def product_also_bought_csv(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtCsvQuery]):
-    _known_product(sku)
-    return _csv(product_also_bought(sku=sku, limit=query.limit), "also_bought")
+    _known_product(request, sku)
+    return _csv(request, product_also_bought(sku=sku, limit=query.limit), "also_bought")
 
 
 def _ordered(first, last) -> None:
@@ -216,14 +224,17 @@ def revenue_monthly_page(request: HttpRequest, query: Query[s.MonthlyQuery]):
 @_csv_operation("/reports/revenue/monthly.csv", operation_id="revenue_monthly_csv")
 def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyCsvQuery]):
     _ordered(query.first, query.last)
-    return _csv(revenue_monthly(first=query.first, last=query.last), "revenue_monthly")
+    return _csv(request, revenue_monthly(first=query.first, last=query.last), "revenue_monthly")
 
 
-def _days(query: s.DailyCsvQuery) -> tuple[datetime.date, datetime.date]:
+def _days(request: HttpRequest, query: s.DailyCsvQuery) -> tuple[datetime.date, datetime.date]:
     """The range asked for; by default the last 31 days with data (never before 0001-01-01)."""
     _ordered(query.first, query.last)
     return revenue_daily_range(
-        first=query.first, last=query.last, default_days=s.DAILY_DEFAULT_DAYS
+        first=query.first,
+        last=query.last,
+        default_days=s.DAILY_DEFAULT_DAYS,
+        using=reports_db(request),
     )
 
 
@@ -232,7 +243,7 @@ def revenue_daily_page(request: HttpRequest, query: Query[s.DailyQuery]):
     """Seed 003's daily_order_stats for a range of UTC days (at most 366 in JSON)."""
     if query.format == "csv":
         return csv_redirect(request)
-    first, last = _days(query)
+    first, last = _days(request, query)
     if (last - first).days + 1 > s.DAILY_MAX_DAYS:
         errors = [
             FieldError(pointer("query", "from"), ERROR_RANGE_TOO_LONG.format(days=s.DAILY_MAX_DAYS))
@@ -247,8 +258,8 @@ def revenue_daily_page(request: HttpRequest, query: Query[s.DailyQuery]):
 
 @_csv_operation("/reports/revenue/daily.csv", operation_id="revenue_daily_csv")
 def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
-    first, last = _days(query)
-    return _csv(revenue_daily(first=first, last=last), "revenue_daily")
+    first, last = _days(request, query)
+    return _csv(request, revenue_daily(first=first, last=last), "revenue_daily")
 
 
 # Which operations answer from each report (the catalog lists them).
@@ -265,7 +276,7 @@ REPORT_OPERATIONS = {
 @router.get("/reports/", response=s.Catalog, auth=read_key, operation_id="report_catalog")
 def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
     """Every report with its freshness, row count and the endpoints that read it."""
-    catalog = report_catalog()
+    catalog = report_catalog(using=reports_db(request))
     for entry in catalog["reports"]:
         entry["endpoints"] = [
             unquote(request.build_absolute_uri(reverse(f"api:{name}", kwargs=_template(name))))

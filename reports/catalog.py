@@ -7,7 +7,9 @@ longer than `REPORTS_STALE_AFTER_SECONDS` to be applied.
 
 from __future__ import annotations
 
-from django.db import connection
+import datetime
+
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import sql
 
 from reports.models import DATA_SCHEMA, SCHEMA, RefreshLog
@@ -15,15 +17,33 @@ from reports.refresh import FULL, INCREMENTAL
 from reports.schema import report_view_classes
 
 
-def reports_freshness() -> dict:
-    with connection.cursor() as cursor:
+def reports_freshness(*, using: str = DEFAULT_DB_ALIAS) -> dict:
+    """The reports' freshness as the server `using` sees it.
+
+    On a streaming replica (project.replica) the change log it reads is what it has replayed, so
+    a write the primary committed and the replica has not replayed is not counted there:
+    `replay_lag_seconds` (None on the primary) is how far its replay is behind (0 when it has
+    replayed all it received, else the time since the last commit it replayed), and it counts
+    in `lag_seconds` and `stale` as a change waiting that long would.
+    """
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT as_of, pending_changes, oldest_pending_at, lag, rebuild_required, "
-            "stale_after, stale FROM reports.freshness"
+            "stale_after, stale, "
+            "CASE WHEN NOT pg_is_in_recovery() THEN NULL "
+            "WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() "
+            "THEN interval '0' "
+            "ELSE greatest(clock_timestamp() - pg_last_xact_replay_timestamp(), interval '0') "
+            "END AS replay_lag "
+            "FROM reports.freshness"
         )
         columns = [column.name for column in cursor.description]
         row = dict(zip(columns, cursor.fetchone(), strict=True))
-    row["lag_seconds"] = round(row.pop("lag").total_seconds(), 3)
+    replay_lag = row.pop("replay_lag")
+    lag = max(row.pop("lag"), replay_lag or datetime.timedelta(0))
+    row["lag_seconds"] = round(lag.total_seconds(), 3)
+    row["replay_lag_seconds"] = None if replay_lag is None else round(replay_lag.total_seconds(), 3)
+    row["stale"] = row["stale"] or lag > row["stale_after"]
     row["stale_after_seconds"] = row.pop("stale_after").total_seconds()
     return row
 
@@ -33,12 +53,12 @@ def reports_freshness() -> dict:
 EXACT_COUNT_BELOW = 100_000
 
 
-def _row_count(view) -> tuple[int, bool]:
+def _row_count(view, *, using: str) -> tuple[int, bool]:
     """(rows, exact). The stored table is counted where there is one (views rank on read)."""
     name = view.view_name()
     table = sql.Identifier(DATA_SCHEMA, name) if view.stored else sql.Identifier(SCHEMA, name)
     schema = DATA_SCHEMA if view.stored else SCHEMA
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
             [f'"{schema}"."{name}"'],
@@ -50,18 +70,19 @@ def _row_count(view) -> tuple[int, bool]:
         return cursor.fetchone()[0], True
 
 
-def _last_run(**filters) -> RefreshLog | None:
+def _last_run(*, using: str, **filters) -> RefreshLog | None:
     return (
-        RefreshLog.objects.filter(view__in=(INCREMENTAL, FULL), **filters)
+        RefreshLog.objects.using(using)
+        .filter(view__in=(INCREMENTAL, FULL), **filters)
         .order_by("-started_at", "-id")
         .first()
     )
 
 
-def report_catalog() -> dict:
+def report_catalog(*, using: str = DEFAULT_DB_ALIAS) -> dict:
     """The freshness of the reports, their last refresh, and each report with its row count."""
-    freshness = reports_freshness()
-    last_good, last_attempt = _last_run(ok=True), _last_run()
+    freshness = reports_freshness(using=using)
+    last_good, last_attempt = _last_run(using=using, ok=True), _last_run(using=using)
     return {
         "freshness": freshness,
         "last_refresh": None
@@ -85,7 +106,7 @@ def report_catalog() -> dict:
                 "name": view.view_name(),
                 "description": view._meta.db_table_comment,
                 "as_of": freshness["as_of"],
-                **dict(zip(("rows", "rows_exact"), _row_count(view), strict=True)),
+                **dict(zip(("rows", "rows_exact"), _row_count(view, using=using), strict=True)),
                 "pending_changes": freshness["pending_changes"],
                 "lag_seconds": freshness["lag_seconds"],
                 "stale": freshness["stale"],

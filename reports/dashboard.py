@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from api.pagination import BadCursorError, cursor_decode, cursor_encode
 from orders.selectors import order_cancelled_page
+from project.replica import reports_db
 from project.snapshots import one_snapshot
 from reports.catalog import reports_freshness
 from reports.selectors import (
@@ -68,11 +69,13 @@ def _day(request: HttpRequest, name: str) -> datetime.date | None:
         raise BadParameter(name, "must be a date as YYYY-MM-DD") from None
 
 
-def _days(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
+def _days(request: HttpRequest, using: str) -> tuple[datetime.date, datetime.date]:
     first, last = _day(request, "from"), _day(request, "to")
     if first and last and first > last:
         raise BadParameter("from", "must not be after to")
-    first, last = revenue_daily_range(first=first, last=last, default_days=DAYS_DEFAULT)
+    first, last = revenue_daily_range(
+        first=first, last=last, default_days=DAYS_DEFAULT, using=using
+    )
     if first > last:
         raise BadParameter("from", "must not be after to")
     if (last - first).days + 1 > DAYS_MAX:
@@ -80,14 +83,14 @@ def _days(request: HttpRequest) -> tuple[datetime.date, datetime.date]:
     return first, last
 
 
-def _cancelled(request: HttpRequest) -> dict:
+def _cancelled(request: HttpRequest, using: str) -> dict:
     cursor = request.GET.get("cursor", "").strip()
     try:
         position = cursor_decode(cursor, kind=CANCELLED_ORDER) if cursor else None
     except BadCursorError:
         raise BadParameter("cursor", "is not a position this page made") from None
     page = order_cancelled_page(
-        ordering=CANCELLED_ORDER, size=CANCELLED_PAGE + 1, position=position
+        ordering=CANCELLED_ORDER, size=CANCELLED_PAGE + 1, position=position, using=using
     )
     rows = page.rows[:CANCELLED_PAGE]
     more = len(page.rows) > CANCELLED_PAGE
@@ -101,8 +104,8 @@ def _cancelled(request: HttpRequest) -> dict:
     }
 
 
-def _daily(first: datetime.date, last: datetime.date) -> list[dict]:
-    rows = report_rows(revenue_daily(first=first, last=last))
+def _daily(first: datetime.date, last: datetime.date, using: str) -> list[dict]:
+    rows = report_rows(revenue_daily(first=first, last=last), using=using)
     for row in rows:
         pending = row["orders_count"] - row["completed_orders"] - row["cancelled_orders"]
         row["pending_orders"] = pending
@@ -113,31 +116,34 @@ def _daily(first: datetime.date, last: datetime.date) -> list[dict]:
 
 
 def dashboard_panels(request: HttpRequest) -> dict:
-    """Every panel's data, read in one snapshot: the answer of `dashboard/data`."""
+    """Every panel's data, read in one snapshot (of the replica when there is one, see
+    project.replica): the answer of `dashboard/data`."""
     sku = request.GET.get("sku", "").strip()
     user = request.GET.get("user", "").strip()
-    with one_snapshot():
-        first, last = _days(request)
-        by_revenue = report_rows(product_top(by="revenue", limit=TOP_PRODUCTS))
+    using = reports_db(request)
+    with one_snapshot(using=using):
+        first, last = _days(request, using)
+        by_revenue = report_rows(product_top(by="revenue", limit=TOP_PRODUCTS), using=using)
         sku = sku or (by_revenue[0]["sku"] if by_revenue else "")
-        ranking = report_rows(customer_ranking(limit=TOP_CUSTOMERS, offset=0))
+        ranking = report_rows(customer_ranking(limit=TOP_CUSTOMERS, offset=0), using=using)
         user = user or (ranking[0]["user"] if ranking else "")
+        also_bought = product_also_bought(sku=sku, limit=ALSO_BOUGHT)
         return {
-            "freshness": reports_freshness(),
-            "monthly": report_rows(revenue_monthly(first=None, last=None)),
-            "daily": {"from": first, "to": last, "results": _daily(first, last)},
+            "freshness": reports_freshness(using=using),
+            "monthly": report_rows(revenue_monthly(first=None, last=None), using=using),
+            "daily": {"from": first, "to": last, "results": _daily(first, last, using)},
             "products": {
                 "revenue": by_revenue,
-                "units": report_rows(product_top(by="units", limit=TOP_PRODUCTS)),
+                "units": report_rows(product_top(by="units", limit=TOP_PRODUCTS), using=using),
             },
             "also_bought": {
                 "sku": sku,
-                "known": bool(sku) and product_exists(sku=sku),
-                "results": report_rows(product_also_bought(sku=sku, limit=ALSO_BOUGHT)),
+                "known": bool(sku) and product_exists(sku=sku, using=using),
+                "results": report_rows(also_bought, using=using),
             },
             "customers": ranking,
-            "customer": {"user": user, "stats": customer_stats_get(username=user)},
-            "cancelled": _cancelled(request),
+            "customer": {"user": user, "stats": customer_stats_get(username=user, using=using)},
+            "cancelled": _cancelled(request, using),
         }
 
 

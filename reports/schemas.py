@@ -191,7 +191,16 @@ class Freshness(Out):
     as_of: AsOf
     pending_changes: int = Field(..., description="committed changes not applied yet")
     oldest_pending_at: datetime.datetime | None
-    lag_seconds: float = Field(..., description="age of the oldest change not applied yet")
+    lag_seconds: float = Field(
+        ...,
+        description="age of the oldest change not applied yet; read from a replica, at least "
+        "its replay_lag_seconds",
+    )
+    replay_lag_seconds: float | None = Field(
+        None,
+        description="read from a streaming replica: how far its replay is behind the primary "
+        "(0: it has replayed all it received); null when read from the primary",
+    )
     rebuild_required: bool
     stale_after_seconds: float
     stale: bool = Field(

@@ -1,7 +1,9 @@
 """Reads of the reports: each returns a `ReportQuery` that a view runs as JSON rows or streams.
 
 Read `reports_as_of` before the rows: a refresh committing in between then makes the data newer
-than its stated as_of, never older.
+than its stated as_of, never older. Every read takes `using`, the database alias to read from
+(project.replica.reports_db: a streaming replica or the primary); read an answer's as_of and its
+rows from the same one.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from psycopg import sql
 
 from project.sqlfiles import read_sql
@@ -28,29 +30,33 @@ class ReportQuery:
     params: dict = field(default_factory=dict)
 
 
-def reports_as_of() -> datetime.datetime | None:
-    """The commit point the stored reports reflect: every write committed before it is in."""
-    with connection.cursor() as cursor:
+def reports_as_of(*, using: str = DEFAULT_DB_ALIAS) -> datetime.datetime | None:
+    """The commit point the stored reports reflect: every write committed before it is in.
+
+    On a replica it is the commit point of what the replica has replayed: its refresh_state
+    row and the stored reports are replayed in the same transactions."""
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT as_of FROM reports_data.refresh_state")
         return cursor.fetchone()[0]
 
 
-def report_rows(query: ReportQuery) -> list[dict]:
-    with connection.cursor() as cursor:
+def report_rows(query: ReportQuery, *, using: str = DEFAULT_DB_ALIAS) -> list[dict]:
+    with connections[using].cursor() as cursor:
         cursor.execute(query.sql, query.params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def report_stream(query: ReportQuery) -> Iterator[tuple]:
+def report_stream(query: ReportQuery, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[tuple]:
     """The column names, then the rows, read through a server-side cursor a chunk at a time."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
+    database = connections[using]
+    with transaction.atomic(using=using):
+        with database.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
                 [STREAM_IDLE_TIMEOUT],
             )
-        with connection.chunked_cursor() as cursor:
+        with database.chunked_cursor() as cursor:
             cursor.execute(query.sql, query.params)
             rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
             yield tuple(column.name for column in cursor.description)
@@ -59,11 +65,11 @@ def report_stream(query: ReportQuery) -> Iterator[tuple]:
                 rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
 
 
-def customer_stats_get(*, username: str) -> dict | None:
+def customer_stats_get(*, username: str, using: str = DEFAULT_DB_ALIAS) -> dict | None:
     query = ReportQuery(
         "customer_stats", read_sql("reports", "report_customer_stats.sql"), {"username": username}
     )
-    rows = report_rows(query)
+    rows = report_rows(query, using=using)
     return rows[0] if rows else None
 
 
@@ -90,8 +96,8 @@ def product_top(*, by: str, limit: int | None) -> ReportQuery:
     return ReportQuery("product_sales", statement, {"limit": limit})
 
 
-def product_exists(*, sku: str) -> bool:
-    with connection.cursor() as cursor:
+def product_exists(*, sku: str, using: str = DEFAULT_DB_ALIAS) -> bool:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT FROM reports_data.product_sales WHERE sku = %s)", [sku]
         )
@@ -122,34 +128,40 @@ def revenue_daily(*, first: datetime.date, last: datetime.date) -> ReportQuery:
     )
 
 
-def revenue_daily_last_day() -> datetime.date | None:
-    with connection.cursor() as cursor:
+def revenue_daily_last_day(*, using: str = DEFAULT_DB_ALIAS) -> datetime.date | None:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT max(day) FROM reports.daily_order_stats")
         return cursor.fetchone()[0]
 
 
 def revenue_daily_range(
-    *, first: datetime.date | None, last: datetime.date | None, default_days: int
+    *,
+    first: datetime.date | None,
+    last: datetime.date | None,
+    default_days: int,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> tuple[datetime.date, datetime.date]:
     """The range asked for; by default the last `default_days` days with data (never before
     0001-01-01)."""
-    last = last or revenue_daily_last_day() or datetime.datetime.now(datetime.UTC).date()
+    last = last or revenue_daily_last_day(using=using) or datetime.datetime.now(datetime.UTC).date()
     if first is None:
         span = datetime.timedelta(days=default_days - 1)
         first = last - span if last - datetime.date.min >= span else datetime.date.min
     return first, last
 
 
-def status_count(*, status: str) -> int | None:
-    with connection.cursor() as cursor:
+def status_count(*, status: str, using: str = DEFAULT_DB_ALIAS) -> int | None:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT orders_count FROM reports.status_counts WHERE status = %s", [status])
         row = cursor.fetchone()
         return row[0] if row else None
 
 
-def status_count_as_of(*, status: str = "Cancelled") -> tuple[int | None, datetime.datetime | None]:
+def status_count_as_of(
+    *, status: str = "Cancelled", using: str = DEFAULT_DB_ALIAS
+) -> tuple[int | None, datetime.datetime | None]:
     """How many orders have `status`, and the commit point that count reflects (one query)."""
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT orders_count FROM reports.status_counts WHERE status = %s), "
             "(SELECT as_of FROM reports_data.refresh_state)",

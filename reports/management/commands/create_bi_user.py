@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from project.replica import REPLICA
 from reports.bi import BiUserError, bi_user_create
 
 HOW_TO_CONNECT = (
@@ -30,10 +32,18 @@ class Command(BaseCommand):
         parser.add_argument("--connection-limit", type=int, default=5, help="default: 5")
         parser.add_argument("--host", help="host in the printed URL (default: the app's)")
         parser.add_argument("--port", help="port in the printed URL (default: the app's)")
+        parser.add_argument(
+            "--replica",
+            action="store_true",
+            help="print the read replica's host and port (DATABASE_REPLICA_URL): the role is "
+            "made on the primary and reaches the replica by replication",
+        )
 
     def handle(self, *args, **options):
         if options["connection_limit"] < 1:
             raise CommandError("--connection-limit must be at least 1")
+        if options["replica"]:
+            options["host"], options["port"] = self._replica_address(options)
         try:
             user = bi_user_create(
                 name=options["name"],
@@ -54,3 +64,12 @@ class Command(BaseCommand):
             self.stderr.write(SOCKET_ONLY)
         self.stderr.write("Its URL (shown once):")
         self.stdout.write(user.url)
+
+    @staticmethod
+    def _replica_address(options) -> tuple[str | None, str | None]:
+        if options["host"] or options["port"]:
+            raise CommandError("--replica takes the host and port of DATABASE_REPLICA_URL.")
+        replica = settings.DATABASES.get(REPLICA)
+        if replica is None:
+            raise CommandError("--replica needs DATABASE_REPLICA_URL (the read replica).")
+        return replica.get("HOST") or None, str(replica.get("PORT") or "") or None
