@@ -8,6 +8,6 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from orders import checks  # noqa: F401  (registers the system checks)
 
-        # Connects its signals in every process, commands included: behind a transaction-mode
-        # pooler each new connection gets the per-transaction guard.
-        from project import statement_timeout  # noqa: F401
+        # Connects their signals in every process, commands included: behind a transaction-mode
+        # pooler each new connection gets the per-transaction guard; timestamps load in C.
+        from project import connections, statement_timeout  # noqa: F401
