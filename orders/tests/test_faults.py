@@ -64,21 +64,29 @@ class Blocker(threading.Thread):
             connections.close_all()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_query_over_the_statement_timeout_answers_503(write_key):
-    api = Api(Client(), write_key)
-    assert api.upload(make_upload(1)).status_code == 200
+def refund_behind_a_lock(api: Api, *, timeout_ms: int = 300):
+    """B-0's refund while another session locks the history, with a request statement timeout
+    of `timeout_ms`: (the response, seconds it took)."""
     blocker = Blocker("LOCK TABLE orders_orderstatus IN EXCLUSIVE MODE")
     blocker.start()
     blocker.locked.wait(10)
     try:
-        with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=300):
+        with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=timeout_ms):
             started = time.monotonic()
             response = api.post("/api/orders/B-0/status", {"status": "refunded"})
-            waited = time.monotonic() - started
+            return response, time.monotonic() - started
     finally:
         blocker.release.set()
         blocker.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_over_the_statement_timeout_answers_503(write_key):
+    api = Api(Client(), write_key)
+    assert api.upload(make_upload(1)).status_code == 200
+    try:
+        response, waited = refund_behind_a_lock(api)
+    finally:
         connection.close()  # drop the session that carries the short timeout
     assert response.status_code == 503
     assert response["Content-Type"] == PROBLEM_CONTENT_TYPE

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
@@ -10,7 +8,7 @@ from api.problems import PROBLEM_CONTENT_TYPE
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
 from orders.tests.conftest import Api, make_upload
-from orders.tests.test_faults import Blocker
+from orders.tests.test_faults import refund_behind_a_lock
 
 
 @pytest.mark.django_db(transaction=True)
@@ -20,16 +18,9 @@ def test_the_statement_timeout_holds_on_a_connection_opened_after_an_aged_one():
     with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=300):
         assert api.upload(make_upload(1)).status_code == 200  # the session gets its timeout
         connection.close()  # what close_old_connections does to an aged session
-        blocker = Blocker("LOCK TABLE orders_orderstatus IN EXCLUSIVE MODE")
-        blocker.start()
-        blocker.locked.wait(10)
         try:
-            started = time.monotonic()
-            response = api.post("/api/orders/B-0/status", {"status": "refunded"})
-            waited = time.monotonic() - started
+            response, waited = refund_behind_a_lock(api)
         finally:
-            blocker.release.set()
-            blocker.join()
             connection.close()  # drop the session that carries the short timeout
     assert (response.status_code, response["Content-Type"]) == (503, PROBLEM_CONTENT_TYPE)
     assert waited < 5

@@ -4,8 +4,6 @@ being there (project/tests/test_pgbouncer.py runs the app behind a real one)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, ProgrammingError, connection, transaction
@@ -15,7 +13,7 @@ from api.problems import PROBLEM_CONTENT_TYPE
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope, Order
 from orders.tests.conftest import Api, make_upload
-from orders.tests.test_faults import Blocker
+from orders.tests.test_faults import refund_behind_a_lock
 from project import settings as project_settings
 from project.settings import ERROR_POOLER_MODE, ERROR_POOLER_WITH_POOL, ERROR_POOLER_WITHOUT_URL
 from project.snapshots import one_snapshot
@@ -79,16 +77,7 @@ def test_a_request_behind_a_pooler_answers_503_and_leaves_the_session_alone(behi
     with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=300):
         assert api.upload(make_upload(1)).status_code == 200
         assert setting("statement_timeout") == "0"
-        blocker = Blocker("LOCK TABLE orders_orderstatus IN EXCLUSIVE MODE")
-        blocker.start()
-        blocker.locked.wait(10)
-        try:
-            started = time.monotonic()
-            response = api.post("/api/orders/B-0/status", {"status": "refunded"})
-            waited = time.monotonic() - started
-        finally:
-            blocker.release.set()
-            blocker.join()
+        response, waited = refund_behind_a_lock(api)
     assert (response.status_code, response["Content-Type"]) == (503, PROBLEM_CONTENT_TYPE)
     assert waited < 5
     assert setting("statement_timeout") == "0"
