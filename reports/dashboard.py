@@ -14,13 +14,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from api.errors import is_unavailable
 from api.pagination import BadCursorError, cursor_decode, cursor_encode
 from orders.selectors import order_cancelled_page
-from project.replica import reports_db
+from project.replica import replica_failed_request, reports_db
 from project.snapshots import one_snapshot
 from reports.catalog import reports_freshness
 from reports.selectors import (
@@ -39,6 +41,7 @@ DAYS_DEFAULT, DAYS_MAX = 31, 366
 TOP_PRODUCTS = TOP_CUSTOMERS = ALSO_BOUGHT = 10
 CANCELLED_PAGE = 12
 CANCELLED_ORDER = "-cancelled_at"  # the newest cancellations first
+ERROR_UNAVAILABLE = "The database did not answer (or took too long); the dashboard retries."
 
 
 class ChartEncoder(DjangoJSONEncoder):
@@ -162,4 +165,14 @@ def dashboard_data(request: HttpRequest):
         panels = dashboard_panels(request)
     except BadParameter as error:
         return JsonResponse({"error": str(error), "parameter": error.name}, status=400)
+    except DatabaseError as error:
+        # A JSON 503, not Django's HTML 500: the page shows it and keeps polling (it takes an
+        # HTML answer for the login page). A replica lost mid-request is marked down, so the
+        # next poll reads from the primary.
+        replica_failed_request(request, error)
+        if not is_unavailable(error):
+            raise
+        response = JsonResponse({"error": ERROR_UNAVAILABLE}, status=503)
+        response["Retry-After"] = "5"
+        return response
     return JsonResponse(panels, encoder=ChartEncoder)

@@ -9,14 +9,14 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from psycopg import sql
 
 from orders.tests.conftest import Api
 from reports.dashboard import CANCELLED_PAGE, dashboard_panels
 
-from .conftest import END
+from .conftest import END, other_connection
 
 pytestmark = pytest.mark.django_db
 DATA = "/dashboard/data"
@@ -138,3 +138,19 @@ def test_money_is_a_number_for_the_charts(staff):
     data = json.loads(staff.get(DATA).content)
     assert isinstance(data["monthly"][0]["revenue"], float)
     assert datetime.date.fromisoformat(data["daily"]["to"]) <= END.date()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_does_not_answer_is_a_json_503_the_page_keeps_polling_on():
+    """Not Django's HTML 500: dashboard.js takes an HTML answer for the login page and stops."""
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("dash-ops", is_staff=True))
+    with other_connection() as other:
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE reports_data.refresh_state IN ACCESS EXCLUSIVE MODE")
+        with override_settings(REQUEST_STATEMENT_TIMEOUT_MS=200):
+            response = staff.get(DATA)
+        other.execute("ROLLBACK")
+    assert (response.status_code, response["Content-Type"]) == (503, "application/json")
+    assert response["Retry-After"] == "5"
+    assert "did not answer" in response.json()["error"]
