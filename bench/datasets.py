@@ -172,12 +172,15 @@ def dataset_prepare(
         record = {
             "orders": orders,
             "generation_seconds": round(result.seconds, 1),
+            "generation_phases": {name: round(s, 1) for name, s in result.phases.items()},
             "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "server_version": connection.pg_version,
         }
         _store_record(database, record)
         generated_now = True
         log(f"{database}: generated in {result.seconds:.1f} s")
+        for name, seconds in result.phases.items():
+            log(f"  {seconds:7.1f} s  {name}")
     elif found != orders:
         raise DatasetError(ERROR_WRONG_SIZE.format(database=database, found=found, wanted=orders))
     vacuum_seconds = tables_vacuum()

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from psycopg import sql
 
-from orders.consistency import current_status_audit
-from orders.generation import GENERATED_TABLES
+from orders import generation
+from orders.consistency import StatusAudit, current_status_audit
+from orders.generation import GENERATED_TABLES, LOADED_TABLES, orders_generate
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.tests.shared_rows import shared_rows
 
@@ -123,6 +125,77 @@ def test_if_empty_leaves_existing_data_alone():
     generate(500)
     generate(500, if_empty=True)
     assert Order.objects.count() == 500
+
+
+def schema() -> set[tuple]:
+    """Every index, constraint and trigger of the loaded tables: definition, validity, state."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'index', indexname, indexdef, true FROM pg_indexes "
+            "WHERE tablename = ANY (%(tables)s) UNION ALL "
+            "SELECT 'constraint', conname, pg_get_constraintdef(oid), convalidated "
+            "FROM pg_constraint WHERE conrelid = ANY (%(tables)s::regclass[]) UNION ALL "
+            "SELECT 'trigger', tgname, tgenabled::text, true "
+            "FROM pg_trigger WHERE tgrelid = ANY (%(tables)s::regclass[]) AND NOT tgisinternal",
+            {"tables": list(LOADED_TABLES)},
+        )
+        return set(cursor.fetchall())
+
+
+def generate_3000(**options) -> generation.GenerationResult:
+    end = datetime.datetime.fromisoformat(END)
+    return orders_generate(orders=3000, customers=150, seed=5, end=end, chunk_size=1000, **options)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_load_into_empty_tables_gives_the_appended_rows_and_the_whole_schema():
+    before = schema()
+    bulk = generate_3000()
+    assert bulk.bulk_load
+    assert schema() == before
+    assert current_status_audit().count == 0
+    with connection.cursor() as cursor:  # the next ids the sequences give are free
+        for table in LOADED_TABLES:
+            cursor.execute(
+                sql.SQL(
+                    "SELECT max(id) < nextval(pg_get_serial_sequence(%s, 'id')) FROM {}"
+                ).format(sql.Identifier(table)),
+                [table],
+            )
+            assert cursor.fetchone()[0]
+    loaded = snapshot()
+    Customer.objects.all().delete()
+    with transaction.atomic():  # inside a transaction: chunk by chunk, never the bulk load
+        appended = generate_3000(workers=1)
+    assert not appended.bulk_load
+    assert snapshot() == loaded
+    assert "analyze" in bulk.phases
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_bulk_load_leaves_nothing_behind(monkeypatch):
+    before = schema()
+
+    def fail(*args) -> None:
+        raise RuntimeError("index build failed")
+
+    monkeypatch.setattr(generation, "_restore_deferred_objects", fail)
+    with pytest.raises(RuntimeError, match="index build failed"):
+        generate_3000()
+    assert schema() == before
+    assert not Order.objects.exists()
+    assert not OrderStatus.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_whose_statuses_disagree_with_their_history_commits_nothing(monkeypatch):
+    def one_mismatch() -> StatusAudit:
+        return StatusAudit(mismatched_ids=[1], mismatched_numbers=["GEN-0000000001"])
+
+    monkeypatch.setattr(generation, "current_status_audit", one_mismatch)
+    with pytest.raises(CommandError, match="1 orders whose current status"):
+        generate(500)
+    assert not Order.objects.exists()
 
 
 def test_rejects_nonsense_arguments():

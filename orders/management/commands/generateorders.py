@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from orders.generation import orders_generate
+from orders.generation import DEFAULT_CHUNK_SIZE, GenerationError, orders_generate
 from orders.models import Order
 
 
@@ -31,8 +31,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--end", help="newest possible timestamp (ISO-8601); default: today 00:00 UTC"
         )
-        parser.add_argument("--chunk-size", type=int, default=100_000)
-        parser.add_argument("--workers", type=int, default=2, help="parallel connections")
+        parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="parallel connections when appending; parallel workers per index build when "
+            "the tables are empty",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when orders already exist"
         )
@@ -52,18 +58,24 @@ class Command(BaseCommand):
             rate = done / seconds if seconds else 0
             self.stdout.write(f"  {done:>11,} / {total:,} orders  {seconds:7.1f} s  {rate:,.0f}/s")
 
-        result = orders_generate(
-            orders=orders,
-            customers=customers,
-            seed=options["seed"],
-            end=_end_of_range(options["end"]),
-            chunk_size=options["chunk_size"],
-            workers=options["workers"],
-            progress=progress,
-        )
+        try:
+            result = orders_generate(
+                orders=orders,
+                customers=customers,
+                seed=options["seed"],
+                end=_end_of_range(options["end"]),
+                chunk_size=options["chunk_size"],
+                workers=options["workers"],
+                progress=progress,
+            )
+        except GenerationError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {result.orders:,} orders (GEN-{result.first_number:010d} .. "
                 f"GEN-{result.last_number:010d}) in {result.seconds:.1f} s"
+                + (" (bulk load into empty tables)" if result.bulk_load else "")
             )
         )
+        for phase, seconds in result.phases.items():
+            self.stdout.write(f"  {seconds:7.1f} s  {phase}")
