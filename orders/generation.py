@@ -125,9 +125,19 @@ def _configure(cursor, *, workers: int, local: bool = True) -> None:
 
 
 def _generate_chunk(params: dict) -> int:
+    in_callers_transaction = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
+        if in_callers_transaction:  # its settings would outlive the chunk: put them back after
+            cursor.execute(
+                "SELECT name, current_setting(name, true) FROM unnest(%s::text[]) AS name",
+                [list(SESSION_SETTINGS)],
+            )
+            before = cursor.fetchall()
         _configure(cursor, workers=1)
         cursor.execute(read_sql("orders", "generate_orders.sql"), params)
+        if in_callers_transaction:
+            for name, value in before:
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, value or ""])
     return params["last"] - params["first"] + 1
 
 
