@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import DatabaseError, connection, transaction
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from project.replica import replica_status
 from reports.catalog import reports_freshness
 from reports.models import RefreshLog
 from reports.refresh import FULL, INCREMENTAL
@@ -129,6 +130,44 @@ def reports_families(state: ReportsState, reports: list[str]) -> list:
     return families
 
 
+def replica_families() -> list:
+    """With DATABASE_REPLICA_URL: whether report reads use the replica (it answers), and what
+    it has replayed. Read through project.replica, as a request would choose."""
+    try:
+        status = replica_status()
+    except DatabaseError as error:
+        logger.warning("metrics: the read replica's state could not be read: %s", error)
+        status = {"status": "unreachable"}
+    if status is None:
+        return []
+    answering = status["status"] == "ok"
+    families = [
+        _gauge(
+            "reports_replica_up",
+            "1 when the read replica answers and report reads use it; 0: they use the primary.",
+            samples=[((), int(answering))],
+        )
+    ]
+    if answering:
+        families.append(
+            _gauge(
+                "reports_replica_replay_lag_seconds",
+                "Since the last transaction the replica replayed, while it has WAL left to "
+                "replay (0: it has replayed all it received).",
+                samples=[((), status["replay_lag_seconds"] or 0)],
+            )
+        )
+        if status["as_of"]:
+            families.append(
+                _gauge(
+                    "reports_replica_as_of_timestamp_seconds",
+                    "The commit point the reports on the replica reflect.",
+                    samples=[((), status["as_of"].timestamp())],
+                )
+            )
+    return families
+
+
 class ReportsCollector:
     """A prometheus_client collector; registered only on the scrape's own registry."""
 
@@ -148,3 +187,4 @@ class ReportsCollector:
         up.add_metric([], 1)
         yield up
         yield from reports_families(state, [view.view_name() for view in report_view_classes()])
+        yield from replica_families()

@@ -27,9 +27,11 @@ from api.problems import PROBLEM_CONTENT_TYPE
 from bench.replica_pair import BinariesMissingError, StreamingPair, pair_build
 from orders.tests.test_faults import BASE_DIR, free_port, wait_for
 from project.replica import SOURCE_HEADER
+from project.tests.scrape import Scrape
 
 CUSTOMER = "replica_shop"
 ORDER = "REPLICA-1"
+METRICS_TOKEN = "replica-metrics-token-0123456789"
 REPORTS = [
     f"/api/orders/stats?user={CUSTOMER}",
     "/api/reports/customers/ranking",
@@ -101,6 +103,13 @@ class App:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    def scrape(self) -> Scrape:
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            self.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback)
+            return Scrape(answer.read().decode())
+
     def as_of(self, node) -> datetime.datetime:
         """reports_data.refresh_state as `node` (the primary or the standby) has it."""
         as_of = "SELECT to_json(as_of) #>> '{}' FROM reports_data.refresh_state"
@@ -136,6 +145,7 @@ def app(tmp_path_factory):
             "DATABASE_REPLICA_URL": pair.standby.url(),
             "DATABASE_REPLICA_RETRY_SECONDS": "1",
             "LOG_FORMAT": "plain",
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         with log.open("w") as output:
@@ -262,6 +272,10 @@ def test_reports_read_the_replica_and_writes_show_after_replay(app):
     assert cancelled["results"][0]["order_number"] == ORDER
     health = app.call("/healthz").json()["replica"]
     assert (health["replay_lag_seconds"], health["stale"]) == (0, False)
+    scraped = app.scrape()
+    assert scraped.value("reports_replica_up") == 1
+    assert scraped.value("reports_replica_as_of_timestamp_seconds") == after.timestamp()
+    assert scraped.value("reports_replica_replay_lag_seconds") >= 0
 
 
 def test_replica_gone_reads_fall_back_to_the_primary(app):
@@ -303,6 +317,9 @@ def test_replica_gone_reads_fall_back_to_the_primary(app):
         health = app.call("/healthz")
         assert health.status == 200
         assert health.json()["replica"] == {"status": "unreachable", "reads_from": "primary"}
+        scraped = app.scrape()
+        assert scraped.value("reports_replica_up") == 0
+        assert scraped.series("reports_replica_replay_lag_seconds") == []
     finally:
         app.pair.start(app.pair.standby)  # replay is not paused after a restart
 
