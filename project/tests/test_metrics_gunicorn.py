@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,8 @@ from bench.support import database_url
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
 from orders.tests.conftest import make_upload
-from orders.tests.test_faults import BASE_DIR, free_port, wait_for
+from orders.tests.test_faults import free_port, wait_for
+from project.tests.gunicorn import gunicorn_start
 from project.tests.scrape import AUTHORIZATION, TOKEN, Scrape
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,7 +106,6 @@ def start_server(tmp_path: Path, *, database: str, **settings: str) -> Server:
     samples.mkdir()
     leave_stale_samples(samples)
     log = tmp_path / "gunicorn.log"
-    port = free_port()
     environment = {
         **os.environ,
         "DATABASE_URL": database,
@@ -116,14 +115,8 @@ def start_server(tmp_path: Path, *, database: str, **settings: str) -> Server:
         **settings,
     }
     environment.pop("LOG_FORMAT", None)  # JSON by default under gunicorn
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    command = [gunicorn, "project.wsgi", "-c", "project/gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
-    with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 (fixed argv)
-            command, cwd=BASE_DIR, env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
-    running = Server(f"http://127.0.0.1:{port}", process, samples, log)
+    process, url = gunicorn_start(environment, log, workers=WORKERS)
+    running = Server(url, process, samples, log)
     try:
         wait_for(running.answering, seconds=30)
     except AssertionError:

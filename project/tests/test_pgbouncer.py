@@ -21,7 +21,6 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -30,8 +29,9 @@ from django.db import connection, transaction
 from orders.api_keys import api_key_create
 from orders.generation import orders_generate
 from orders.models import ApiKeyScope, Order, Status
-from orders.tests.conftest import SEED_003_BODY, free_port, make_upload
+from orders.tests.conftest import SEED_003_BODY, make_upload
 from orders.tests.test_faults import BASE_DIR, backend_waiting_on_a_lock, wait_for
+from project.tests.gunicorn import gunicorn_start
 from project.tests.pgbouncer import MISSING, POOL_SIZE, PgBouncer, pgbouncer_find, pgbouncer_start
 from reports.management.commands.refresh_reports import MESSAGE_LOCKED
 from reports.refresh import reports_pending, reports_refresh
@@ -106,7 +106,6 @@ def pooler(django_db_setup):
 def app(pooler, tmp_path_factory):
     """gunicorn reaching the test database only through the pooler."""
     log = tmp_path_factory.mktemp("pooled-app") / "gunicorn.log"
-    port = free_port()
     environment = {
         **os.environ,
         "DATABASE_URL": pooler.url(),
@@ -116,14 +115,8 @@ def app(pooler, tmp_path_factory):
     }
     for name in ("TEST_DATABASE_NAME", "PROMETHEUS_MULTIPROC_DIR", "METRICS_TOKEN"):
         environment.pop(name, None)
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    command = [gunicorn, "project.wsgi", "-c", "project/gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
-    with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 (fixed argv)
-            command, cwd=BASE_DIR, env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
-    running = App(f"http://127.0.0.1:{port}", process, environment)
+    process, url = gunicorn_start(environment, log, workers=WORKERS)
+    running = App(url, process, environment)
 
     def database_reached() -> bool:
         try:

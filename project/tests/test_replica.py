@@ -25,8 +25,9 @@ import pytest
 
 from api.problems import PROBLEM_CONTENT_TYPE
 from bench.replica_pair import BinariesMissingError, StreamingPair, pair_build
-from orders.tests.test_faults import BASE_DIR, free_port, wait_for
+from orders.tests.test_faults import BASE_DIR, wait_for
 from project.replica import SOURCE_HEADER
+from project.tests.gunicorn import gunicorn_start
 from project.tests.scrape import Scrape
 
 CUSTOMER = "replica_shop"
@@ -138,8 +139,6 @@ def app(tmp_path_factory):
         running.manage("refresh_reports")
         running.key = running.manage("create_api_key", "replica-test", "--scope", "write")
         running.key = running.key.strip().splitlines()[-1]
-        port = free_port()
-        running.url = f"http://127.0.0.1:{port}"
         server_environment = {
             **environment,
             "DATABASE_REPLICA_URL": pair.standby.url(),
@@ -147,15 +146,7 @@ def app(tmp_path_factory):
             "LOG_FORMAT": "plain",
             "METRICS_TOKEN": METRICS_TOKEN,
         }
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        with log.open("w") as output:
-            process = subprocess.Popen(  # noqa: S603 (fixed argv)
-                [gunicorn, "project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-                cwd=BASE_DIR,
-                env=server_environment,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        process, running.url = gunicorn_start(server_environment, log, workers=1, config=False)
 
         def answering() -> bool:
             try:
