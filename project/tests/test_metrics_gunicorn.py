@@ -220,7 +220,7 @@ def test_json_logs_carry_the_request_id_and_never_a_key_or_a_payload(server):
         "project.access",
         "django.request",  # "Not Found: ...", logged after the middleware returned
     }
-    assert key not in text and key.split("_")[-1] not in text
+    assert key not in text and key.split("_", 2)[2] not in text  # the secret may hold "_"
     assert SECRET_MARKER not in text
     assert "Item 0" not in text  # an item name from the bodies
 
