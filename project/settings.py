@@ -192,17 +192,26 @@ ERROR_POOLER_WITH_POOL = (
     "in front of the pooler only holds its connections; unset DATABASE_POOL_MAX_SIZE."
 )
 
+ERROR_REPLICA_POOLER_WITHOUT_URL = (
+    "DATABASE_REPLICA_POOLER=transaction needs DATABASE_REPLICA_URL pointing at the replica's "
+    "pooler."
+)
 
-def _database_pooler(database: dict) -> str:
-    mode = os.environ.get("DATABASE_POOLER", "").strip().lower()
+
+def _database_pooler(database: dict, *, variable: str = "DATABASE_POOLER") -> str:
+    """`variable` (DATABASE_POOLER for DATABASE_URL, DATABASE_REPLICA_POOLER for the replica's
+    URL): the pooler mode of that database's URL, checked."""
+    mode = os.environ.get(variable, "").strip().lower()
     if not mode:
         return ""
     if mode not in POOLER_MODES:
-        raise ImproperlyConfigured(ERROR_POOLER_MODE.format(mode=mode))
+        raise ImproperlyConfigured(
+            ERROR_POOLER_MODE.format(mode=mode).replace("DATABASE_POOLER", variable)
+        )
     if not os.environ.get("DATABASE_URL"):
         raise ImproperlyConfigured(ERROR_POOLER_WITHOUT_URL)
     if database["OPTIONS"].get("pool"):
-        raise ImproperlyConfigured(ERROR_POOLER_WITH_POOL)
+        raise ImproperlyConfigured(ERROR_POOLER_WITH_POOL.replace("DATABASE_POOLER", variable))
     # Django binds values client-side, which never prepares; should server_side_binding be
     # turned on, psycopg would prepare statements run often, which PgBouncer before 1.21 (or
     # without max_prepared_statements) sends to server connections that never saw them.
@@ -234,6 +243,15 @@ if os.environ.get("DATABASE_REPLICA_URL", "").strip():
         replica_pool = {**pool, "name": "replica", "timeout": min(pool["timeout"], 2)}
         DATABASES["replica"]["OPTIONS"]["pool"] = replica_pool
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
+# DATABASE_REPLICA_POOLER=transaction: the replica's URL is a transaction-mode pooler in front of
+# it (what DATABASE_POOLER says of DATABASE_URL).
+if os.environ.get("DATABASE_REPLICA_POOLER", "").strip() and "replica" not in DATABASES:
+    raise ImproperlyConfigured(ERROR_REPLICA_POOLER_WITHOUT_URL)
+DATABASE_REPLICA_POOLER = (
+    _database_pooler(DATABASES["replica"], variable="DATABASE_REPLICA_POOLER")
+    if "replica" in DATABASES
+    else ""
+)
 DATABASE_REPLICA_RETRY_SECONDS = env_int("DATABASE_REPLICA_RETRY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -37,8 +37,13 @@ ERROR_CURSOR_OUTSIDE_TRANSACTION = (
 
 
 def per_transaction(connection) -> bool:
-    """Whether this connection goes through a transaction-mode pooler."""
-    return settings.DATABASE_POOLER == POOLER_TRANSACTION and connection.alias == DEFAULT_DB_ALIAS
+    """Whether this connection goes through a transaction-mode pooler: DATABASE_POOLER says so
+    of the primary's, DATABASE_REPLICA_POOLER of the read replica's (project.replica)."""
+    modes = {
+        DEFAULT_DB_ALIAS: settings.DATABASE_POOLER,
+        "replica": settings.DATABASE_REPLICA_POOLER,
+    }
+    return modes.get(connection.alias) == POOLER_TRANSACTION
 
 
 def request_statement_timeout(connection, timeout_ms: int) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from project.settings import ERROR_REPLICA_POOLER_WITHOUT_URL
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 SETUP = "import json, django; django.setup(); from django.conf import settings; "
 SHOW_DEFAULT = (
@@ -98,3 +100,12 @@ def test_replica_settings_from_the_environment():
         "timeout": 2,
         "name": "replica",
     }
+
+
+def test_a_replica_behind_a_transaction_pooler_is_said_so_with_its_url():
+    refused = database_settings(SHOW_REPLICA, DATABASE_REPLICA_POOLER="transaction")
+    assert refused.returncode != 0
+    assert ERROR_REPLICA_POOLER_WITHOUT_URL in refused.stderr
+    url = "postgres://app@replica-pgbouncer:6432/orders"
+    pooled = replica_settings(DATABASE_REPLICA_URL=url, DATABASE_REPLICA_POOLER="transaction")
+    assert pooled["OPTIONS"] == {"connect_timeout": 5, "prepare_threshold": None}

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import dj_database_url
+import psycopg
 import pytest
 
 from api.problems import PROBLEM_CONTENT_TYPE
@@ -28,6 +30,8 @@ from bench.replica_pair import BinariesMissingError, StreamingPair, pair_build
 from orders.tests.test_faults import BASE_DIR, wait_for
 from project.replica import SOURCE_HEADER
 from project.tests.gunicorn import gunicorn_start
+from project.tests.pgbouncer import MISSING as PGBOUNCER_MISSING
+from project.tests.pgbouncer import POOL_SIZE, pgbouncer_find, pgbouncer_start
 from project.tests.scrape import Scrape
 
 CUSTOMER = "replica_shop"
@@ -121,6 +125,13 @@ def instant(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text)
 
 
+def answering(app: App) -> bool:
+    try:
+        return app.call("/healthz").status == 200
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     try:
@@ -147,14 +158,7 @@ def app(tmp_path_factory):
             "METRICS_TOKEN": METRICS_TOKEN,
         }
         process, running.url = gunicorn_start(server_environment, log, workers=1, config=False)
-
-        def answering() -> bool:
-            try:
-                return running.call("/healthz").status == 200
-            except OSError:
-                return False
-
-        wait_for(answering, seconds=30)
+        wait_for(lambda: answering(running), seconds=30)
         pair.replay_caught_up()
         yield running
     finally:
@@ -341,3 +345,55 @@ def test_bi_user_made_on_the_primary_reads_the_replica(app):
     wrong_password = url.replace("metabase:", "metabase:x", 1)
     wrong = app.pair.completed("psql", "--no-psqlrc", "-X", "-d", wrong_password, "-c", "SELECT 1")
     assert "password authentication failed" in wrong.stderr
+
+
+@pytest.fixture(scope="module")
+def replica_behind_a_pooler(app, tmp_path_factory):
+    """PgBouncer (transaction mode, 2 server connections) in front of the standby, and a second
+    app reading the replica only through it (DATABASE_REPLICA_POOLER=transaction)."""
+    if pgbouncer_find() is None:
+        pytest.skip(PGBOUNCER_MISSING)
+    standby = dj_database_url.parse(app.pair.standby.url())
+    pooler = pgbouncer_start(standby)
+    environment = {
+        **app.environment,
+        "DATABASE_REPLICA_URL": pooler.url(),
+        "DATABASE_REPLICA_POOLER": "transaction",
+        "LOG_FORMAT": "plain",
+    }
+    log = tmp_path_factory.mktemp("replica-pooler") / "gunicorn.log"
+    process, url = gunicorn_start(environment, log, workers=1, config=False)
+    pooled = App(app.pair, url, app.key, log, environment)
+    try:
+        wait_for(lambda: answering(pooled), seconds=30)
+        yield pooled, pooler
+    finally:
+        process.terminate()
+        process.wait(30)
+        pooler.stop()
+
+
+def test_a_replica_behind_a_transaction_pooler_keeps_no_timeout_in_its_sessions(
+    replica_behind_a_pooler,
+):
+    pooled, pooler = replica_behind_a_pooler
+    pooled.pair.replay_caught_up()
+    for path in [*REPORTS[1:], *EXPORTS]:  # (the customer of REPORTS[0] is an earlier test's)
+        answer = pooled.call(path)
+        assert (answer.status, answer.headers[SOURCE_HEADER]) == (200, "replica"), path
+    # Both server connections at once, each held by a transaction: neither kept the request's
+    # statement_timeout (set per transaction behind the pooler, not per session).
+    clients = [
+        psycopg.connect(**pooler.connect_kwargs(), connect_timeout=5) for _ in range(POOL_SIZE)
+    ]
+    try:
+        backends = set()
+        for client in clients:
+            row = client.execute("SELECT pg_backend_pid(), current_setting('statement_timeout')")
+            backend, timeout = row.fetchone()
+            assert timeout == "0"
+            backends.add(backend)
+        assert len(backends) == POOL_SIZE
+    finally:
+        for client in clients:
+            client.close()
