@@ -18,17 +18,16 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from psycopg import sql
 
 from orders.models import Order, OrderStatus, Status
 from project.snapshots import one_snapshot
 from project.sqlfiles import read_sql
-from reports.selectors import STREAM_IDLE_TIMEOUT, status_count_as_of
+from reports.selectors import STREAM_CHUNK_ROWS, status_count_as_of, stream_transaction
 
 CANCELLED_MAX_OFFSET = 100_000
-STREAM_CHUNK_ROWS = 2000
 # ordering name -> the column of the moment (the index's leading column)
 CANCELLED_ORDERINGS = {"-created_at": "created_at", "-cancelled_at": "current_status_at"}
 CANCELLED_COLUMNS = {
@@ -115,12 +114,7 @@ def order_cancelled_stream(
 ) -> Iterator[tuple]:
     """The column names, then every cancelled order after `position`, via a server-side cursor."""
     orders = order_list_cancelled_after(ordering=ordering, position=position).using(using)
-    with transaction.atomic(using=using):
-        with connections[using].cursor() as cursor:  # a stalled download gives its connection back
-            cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
-                [STREAM_IDLE_TIMEOUT],
-            )
+    with stream_transaction(using=using):
         rows = orders.values_list(*CANCELLED_COLUMNS.values()).iterator(
             chunk_size=STREAM_CHUNK_ROWS
         )

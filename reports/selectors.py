@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -47,22 +48,28 @@ def report_rows(query: ReportQuery, *, using: str = DEFAULT_DB_ALIAS) -> list[di
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+@contextmanager
+def stream_transaction(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The transaction a CSV stream's server-side cursor lives in (so it is never WITH HOLD,
+    and stays on one server connection behind a pooler). A stalled download is cut after
+    STREAM_IDLE_TIMEOUT idle, giving its connection back."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+            [STREAM_IDLE_TIMEOUT],
+        )
+        yield
+
+
 def report_stream(query: ReportQuery, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[tuple]:
     """The column names, then the rows, read through a server-side cursor a chunk at a time."""
-    database = connections[using]
-    with transaction.atomic(using=using):
-        with database.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
-                [STREAM_IDLE_TIMEOUT],
-            )
-        with database.chunked_cursor() as cursor:
-            cursor.execute(query.sql, query.params)
+    with stream_transaction(using=using), connections[using].chunked_cursor() as cursor:
+        cursor.execute(query.sql, query.params)
+        rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
+        yield tuple(column.name for column in cursor.description)
+        while rows:
+            yield from rows
             rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
-            yield tuple(column.name for column in cursor.description)
-            while rows:
-                yield from rows
-                rows = cursor.fetchmany(STREAM_CHUNK_ROWS)
 
 
 def customer_stats_get(*, username: str, using: str = DEFAULT_DB_ALIAS) -> dict | None:
