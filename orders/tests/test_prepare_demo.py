@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
+from bench.support import free_port
 from orders.api_keys import api_key_authenticate, api_key_revoke
 from orders.demo import DEMO_ADMIN, DEMO_KEY_NAME, demo_credentials_ensure
 from orders.management.commands.prepare_demo import ERROR_NOT_DEMO
@@ -173,10 +174,7 @@ def test_a_port_bound_but_not_yet_listening_counts_as_busy(credentials_file):
 
 
 def test_a_free_port_passes():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    call_command("check_port", "--host", "127.0.0.1", "--port", str(port))
+    call_command("check_port", "--host", "127.0.0.1", "--port", str(free_port()))
 
 
 def test_an_address_that_cannot_be_served_is_refused():

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orders.tests.test_faults import BASE_DIR, free_port
+from bench.support import free_port
+from orders.tests.test_faults import BASE_DIR
 
 
 def gunicorn_start(

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from orders.tests.conftest import free_port
+from bench.support import free_port
 from project import embedded_postgres as embedded
 from project.settings import BASE_DIR
 from reports.tests.conftest import assert_url_connects
