@@ -48,8 +48,7 @@ def reports_check(*, fix: bool = False) -> CheckResult:
         as_of, rebuild_required = state
         if not rebuild_required:
             with connection.cursor() as cursor:
-                apply_pending(cursor)
-                mark_applied(cursor, as_of=as_of)
+                mark_applied(cursor, as_of=as_of, applied=apply_pending(cursor))
         result = CheckResult(lock_acquired=True, differences=_all_differences())
         if fix and any(result.differences.values()):
             # Contributions first: the next change to a repaired order then moves the reports

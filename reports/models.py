@@ -26,7 +26,7 @@ from project.sqlfiles import read_sql
 SCHEMA = "reports"
 DEFINITION_SCHEMA = "reports_definition"
 DATA_SCHEMA = "reports_data"
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY = {"max_digits": 38, "decimal_places": 2}
 
 
 class ReportView(pg.ReadOnlyView):
@@ -148,7 +148,7 @@ class MonthlyRevenue(ReportView):
     cancelled_orders = models.BigIntegerField(db_comment="of those, now Cancelled")
     revenue = models.DecimalField(**MONEY, db_comment="total_amount of those now Complete")
     cumulative_revenue = models.DecimalField(
-        max_digits=18, decimal_places=2, db_comment="running total of revenue up to this month"
+        max_digits=38, decimal_places=2, db_comment="running total of revenue up to this month"
     )
 
     class Meta:

@@ -57,6 +57,8 @@ class RefreshRun:
     customers_touched: int = 0
     duration_ms: int = 0
     error: str = ""
+    # A bounded batch left changes in the log: the follower runs again without waiting.
+    more_pending: bool = False
 
     @property
     def failed(self) -> bool:
@@ -75,30 +77,46 @@ def _lock_taken(error: DatabaseError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) in LOCK_TAKEN
 
 
-def apply_pending(cursor) -> tuple[int, int, int]:
-    """The incremental step, in the caller's refresh_snapshot: (touched, changed, customers)."""
+@dataclass(frozen=True)
+class Applied:
+    orders_touched: int = 0
+    orders_changed: int = 0
+    customers_touched: int = 0
+    # The oldest change left in the log for a later run (the batch was full), or None.
+    oldest_left: datetime.datetime | None = None
+
+
+def apply_pending(cursor, *, batch: int | None = None) -> Applied:
+    """The incremental step, in the caller's refresh_snapshot: at most `batch` orders (None:
+    every pending one), those changed longest ago first."""
     run_sql(cursor, "reports", "live_pending.sql")
     if not cursor.fetchone()[0]:
-        return 0, 0, 0  # only as_of moves: no temporary tables for nothing
-    run_sql(cursor, "reports", "live_apply.sql")
-    return cursor.fetchone()
+        return Applied()  # only as_of moves: no temporary tables for nothing
+    run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
+    return Applied(*cursor.fetchone())
 
 
-def mark_applied(cursor, *, as_of: datetime.datetime) -> None:
-    """Everything committed before `as_of` is in the stored reports now."""
+def mark_applied(cursor, *, as_of: datetime.datetime, applied: Applied | None = None) -> None:
+    """Everything committed before `as_of` is in the stored reports now, except what a full
+    batch left: then only what was committed before the oldest change left. A write committed
+    before that change was logged earlier still, so it was in this batch (oldest first). as_of
+    never goes back: what an earlier run applied stays applied."""
+    if applied is not None and applied.oldest_left is not None:
+        as_of = min(as_of, applied.oldest_left)
     cursor.execute(
         "UPDATE reports_data.refresh_state "
-        "SET as_of = %s, rebuild_required = false, rebuild_reason = '', stale_after = %s",
+        "SET as_of = greatest(as_of, %s), rebuild_required = false, rebuild_reason = '', "
+        "stale_after = %s",
         [as_of, datetime.timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)],
     )
 
 
-def _rebuild(cursor) -> tuple[int, int, int]:
+def _rebuild(cursor) -> Applied:
     run_sql(cursor, "reports", "live_rebuild.sql")
     orders = cursor.rowcount
     for stored in STORED_TABLES:
         stored_merge(stored)
-    return orders, orders, 0
+    return Applied(orders, orders, 0)
 
 
 def _log(*, mode: str, duration_ms: int, error: str = "", **counts) -> None:
@@ -146,27 +164,36 @@ def refresh_snapshot() -> Iterator[tuple | None]:
         yield state
 
 
-def _run(*, full: bool) -> RefreshRun | None:
+def _run(*, full: bool, batch: int | None) -> RefreshRun | None:
     """The run in its transaction; None when another run holds the lock."""
     started = time.perf_counter()
     with refresh_snapshot() as state, connection.cursor() as cursor:
         if state is None:
             return None
-        as_of, rebuild_required = state
+        snapshot_at, rebuild_required = state
         mode = FULL if full or rebuild_required else INCREMENTAL
-        touched, changed, customers = (_rebuild if mode == FULL else apply_pending)(cursor)
-        mark_applied(cursor, as_of=as_of)
+        applied = _rebuild(cursor) if mode == FULL else apply_pending(cursor, batch=batch)
+        mark_applied(cursor, as_of=snapshot_at, applied=applied)
+        cursor.execute("SELECT as_of FROM reports_data.refresh_state")
+        as_of = cursor.fetchone()[0]
         duration_ms = round((time.perf_counter() - started) * 1000)
+        touched, customers = applied.orders_touched, applied.customers_touched
         if touched or customers or mode == FULL:
-            _log(mode=mode, duration_ms=duration_ms, rows=changed, watermark=touched + customers)
+            _log(
+                mode=mode,
+                duration_ms=duration_ms,
+                rows=applied.orders_changed,
+                watermark=touched + customers,
+            )
     return RefreshRun(
         lock_acquired=True,
         mode=mode,
         as_of=as_of,
         orders_touched=touched,
-        orders_changed=changed,
+        orders_changed=applied.orders_changed,
         customers_touched=customers,
         duration_ms=duration_ms,
+        more_pending=applied.oldest_left is not None,
     )
 
 
@@ -191,11 +218,13 @@ def _record_failure(*, mode: str, started: float, error: Exception) -> RefreshRu
     return RefreshRun(lock_acquired=True, mode=mode, duration_ms=duration_ms, error=message)
 
 
-def reports_refresh(*, full: bool = False) -> RefreshRun:
-    """Bring the stored reports up to date once; see the module docstring."""
+def reports_refresh(*, full: bool = False, batch: int | None = None) -> RefreshRun:
+    """Bring the stored reports up to date once; see the module docstring. With `batch`, an
+    incremental run applies at most that many orders (`more_pending` says whether it left
+    some)."""
     started = time.perf_counter()
     try:
-        run = _run(full=full)
+        run = _run(full=full, batch=batch)
     except DatabaseError as error:
         return _record_failure(mode=FULL if full else INCREMENTAL, started=started, error=error)
     return run if run is not None else RefreshRun(lock_acquired=False)
@@ -217,7 +246,9 @@ def reports_follow(
 ) -> None:
     """Apply changes as they commit until `stop` is set: a cheap poll every `interval` seconds.
 
-    With nothing pending a run still happens every `heartbeat` seconds, moving `as_of` forward.
+    Each run applies at most REPORTS_APPLY_BATCH_ORDERS orders, oldest changes first; one
+    that leaves some is followed by the next at once. With nothing pending a run still happens
+    every `heartbeat` seconds, moving `as_of` forward.
     After a failure (the database away, a statement timeout) it waits longer each time, up to
     a minute, and goes on: the changes stay in the log until a run applies them.
     """
@@ -230,11 +261,13 @@ def reports_follow(
             connection.close()
             due = True  # the run records the failure and backs off
         if due:
-            run = reports_refresh()
+            run = reports_refresh(batch=settings.REPORTS_APPLY_BATCH_ORDERS)
             last_run = time.monotonic()
             on_run(run)
             failures = failures + 1 if run.failed else 0
             if failures:
                 stop.wait(min(60.0, interval * 2**failures))
+                continue
+            if run.more_pending:
                 continue
         stop.wait(interval)

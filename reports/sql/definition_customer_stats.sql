@@ -10,12 +10,12 @@ FROM (
            count(o.id) FILTER (WHERE o.current_status = 'Cancelled') AS cancelled_orders,
            count(o.id) FILTER (WHERE o.current_status = 'Pending') AS pending_orders,
            coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0)
-               ::numeric(16, 2) AS total_revenue,
+               ::numeric(38, 2) AS total_revenue,
            round(
                sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete')
                / nullif(count(o.id) FILTER (WHERE o.current_status = 'Complete'), 0),
                2
-           )::numeric(16, 2) AS avg_order_value,
+           )::numeric(38, 2) AS avg_order_value,
            min(o.created_at) AS first_order_at,
            max(o.created_at) AS last_order_at
     FROM orders_customer AS c

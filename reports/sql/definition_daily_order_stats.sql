@@ -5,11 +5,11 @@ SELECT (o.created_at AT TIME ZONE 'UTC')::date AS day,
        count(*) FILTER (WHERE o.current_status = 'Complete') AS completed_orders,
        count(*) FILTER (WHERE o.current_status = 'Cancelled') AS cancelled_orders,
        coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0)
-           ::numeric(16, 2) AS revenue,
+           ::numeric(38, 2) AS revenue,
        round(
            sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete')
            / nullif(count(*) FILTER (WHERE o.current_status = 'Complete'), 0),
            2
-       )::numeric(16, 2) AS avg_order_value
+       )::numeric(38, 2) AS avg_order_value
 FROM orders_order AS o
 GROUP BY 1

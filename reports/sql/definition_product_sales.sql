@@ -7,7 +7,7 @@ WITH per_sku AS (
            coalesce(sum(i.quantity) FILTER (WHERE o.current_status = 'Complete'), 0)::bigint
                AS units_sold,
            coalesce(sum(i.quantity * i.price) FILTER (WHERE o.current_status = 'Complete'), 0)
-               ::numeric(16, 2) AS revenue,
+               ::numeric(38, 2) AS revenue,
            count(DISTINCT i.order_id) FILTER (WHERE o.current_status = 'Complete')
                AS orders_count
     FROM orders_orderitem AS i

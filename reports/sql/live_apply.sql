@@ -1,7 +1,8 @@
 -- Apply the pending changes to the stored reports: refresh_reports runs this in one REPEATABLE
 -- READ transaction that holds the refresh_state row lock, so every statement sees one snapshot.
--- 1. Consume the change log: every row visible in the snapshot, i.e. every write committed
---    before it. Rows committed later stay for the next run; a rolled-back write never shows.
+-- 1. Consume the change log: the rows visible in the snapshot, i.e. written by writes committed
+--    before it, of at most %(batch)s orders, oldest first. Rows committed later, and those of
+--    orders beyond the batch, stay for the next run; a rolled-back write never shows.
 -- 2. Per touched order, the old contribution (order_applied) and the new one (read from the
 --    orders through their indexes); only orders whose contribution differs go on.
 -- 3. Sums and counts move by the difference (old out, new in); min/max-like fields (a
@@ -12,7 +13,21 @@
 DROP TABLE IF EXISTS live_order, live_customer_change, live_old, live_new, live_delta, live_day,
     live_sku, live_pair, live_customer, live_revenue, live_level;
 CREATE TEMP TABLE live_order (order_id bigint PRIMARY KEY) ON COMMIT DROP;
-WITH consumed AS (DELETE FROM reports_data.order_change RETURNING order_id)
+-- At most %(batch)s orders a run (NULL: all), those changed longest ago first, with every log
+-- row of each: one client's big change delays the others by one bounded run at most.
+WITH batch AS (
+    SELECT order_id
+    FROM reports_data.order_change
+    GROUP BY order_id
+    ORDER BY min(logged_at), order_id
+    LIMIT %(batch)s
+),
+consumed AS (
+    DELETE FROM reports_data.order_change AS change
+    USING batch
+    WHERE change.order_id = batch.order_id
+    RETURNING change.order_id
+)
 INSERT INTO live_order SELECT DISTINCT order_id FROM consumed;
 -- Temporary tables have no statistics until analyzed: without them the planner guesses
 -- thousands of rows and scans the orders instead of probing their indexes.
@@ -163,7 +178,9 @@ SELECT a.sku, b.sku AS other_sku, sum(d.sign) AS orders_together
 FROM live_delta AS d,
      unnest(d.skus) AS a (sku),
      unnest(d.skus) AS b (sku)
-WHERE d.status IS DISTINCT FROM 'Cancelled' AND cardinality(d.skus) > 1 AND a.sku <> b.sku
+WHERE d.status IS DISTINCT FROM 'Cancelled'
+  AND cardinality(d.skus) BETWEEN 2 AND reports_data.also_bought_max_skus()
+  AND a.sku <> b.sku
 GROUP BY a.sku, b.sku
 HAVING sum(d.sign) <> 0;
 
@@ -295,4 +312,6 @@ SELECT (SELECT count(*) FROM live_order) AS orders_touched,
            WHERE gone.sign = -1
              AND NOT EXISTS (SELECT FROM live_new WHERE live_new.order_id = gone.order_id)
        ) AS orders_changed,
-       (SELECT count(*) FROM live_customer) AS customers_touched;
+       (SELECT count(*) FROM live_customer) AS customers_touched,
+       -- Left for the next run (beyond the batch): as_of must not claim it.
+       (SELECT min(logged_at) FROM reports_data.order_change) AS oldest_left;

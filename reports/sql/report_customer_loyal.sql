@@ -5,7 +5,7 @@ SELECT customer_id,
        username AS "user",
        completed_orders,
        total_revenue,
-       round(total_revenue / nullif(completed_orders, 0), 2)::numeric(16, 2) AS avg_order_value,
+       round(total_revenue / nullif(completed_orders, 0), 2)::numeric(38, 2) AS avg_order_value,
        orders_count,
        revenue_rank,
        last_order_at

@@ -9,7 +9,7 @@ SELECT revenue_rank,
        orders_count,
        cancelled_orders,
        pending_orders,
-       round(total_revenue / nullif(completed_orders, 0), 2)::numeric(16, 2) AS avg_order_value,
+       round(total_revenue / nullif(completed_orders, 0), 2)::numeric(38, 2) AS avg_order_value,
        first_order_at,
        last_order_at
 FROM (

@@ -4,7 +4,7 @@
 SELECT s.username AS "user",
        s.orders_count,
        s.total_revenue,
-       round(s.total_revenue / nullif(s.completed_orders, 0), 2)::numeric(16, 2)
+       round(s.total_revenue / nullif(s.completed_orders, 0), 2)::numeric(38, 2)
            AS avg_order_value,
        s.completed_orders,
        s.cancelled_orders,

@@ -7,7 +7,7 @@ SELECT s.customer_id,
        s.cancelled_orders,
        s.pending_orders,
        s.total_revenue,
-       round(s.total_revenue / nullif(s.completed_orders, 0), 2)::numeric(16, 2)
+       round(s.total_revenue / nullif(s.completed_orders, 0), 2)::numeric(38, 2)
            AS avg_order_value,
        s.first_order_at,
        s.last_order_at,

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from reports.consistency import reports_check
 
 SHOWN_KEYS = 10
 ERROR_DIFFERENCES = "{count} difference(s) between the stored reports and their definitions."
+ERROR_FAILED = (
+    "The reports could not be checked: {error}. Nothing was changed; try again (a statement "
+    "timeout: REFRESH_STATEMENT_TIMEOUT_MS)."
+)
 
 
 class Command(BaseCommand):
@@ -19,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--fix", action="store_true", help="rebuild the differing keys")
 
     def handle(self, *args, **options):
-        result = reports_check(fix=options["fix"])
+        try:
+            result = reports_check(fix=options["fix"])
+        except DatabaseError as error:
+            raise CommandError(ERROR_FAILED.format(error=" ".join(str(error).split()))) from error
         if not result.lock_acquired:
             raise CommandError("refresh_reports is running; try again when it is done.")
         for name, keys in result.differences.items():
