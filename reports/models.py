@@ -105,7 +105,7 @@ class AlsoBought(ReportView):
         max_length=255, db_comment="name of other_sku (its newest order line)"
     )
     orders_together = models.BigIntegerField(
-        db_comment="non-cancelled orders containing both products"
+        db_comment="non-cancelled orders of at most 50 distinct skus containing both products"
     )
     rank = models.BigIntegerField(
         db_comment="1 = most often bought together; ties by other_sku; at most 20"
@@ -116,7 +116,8 @@ class AlsoBought(ReportView):
         db_table = f"{SCHEMA}.also_bought"
         db_table_comment = (
             "Customers who bought sku also bought other_sku: the top 20 per sku over orders "
-            "that are not Cancelled."
+            "that are not Cancelled and hold at most 50 distinct skus "
+            "(reports_data.also_bought_max_skus(); a wider order is a restock, not a basket)."
         )
 
 
