@@ -196,11 +196,49 @@ WHERE stored.sku = live_pair.sku
   AND stored.other_sku = live_pair.other_sku
   AND stored.orders_together = 0;
 
--- Customers: recomputed whole for every touched customer through orders_order's customer index.
+-- Customers: counts and revenue move by the deltas, without reading their other orders. The
+-- first and last order move with the orders put in; only when an order that may have set one
+-- is taken out (deleted, moved to another customer, its created_at changed) are they recomputed,
+-- through orders_order's customer index, for that customer alone.
 CREATE TEMP TABLE live_customer ON COMMIT DROP AS
-SELECT customer_id FROM live_delta
-UNION
-SELECT customer_id FROM live_customer_change;
+WITH moved AS (
+    SELECT customer_id,
+           sum(sign) AS orders_count,
+           coalesce(sum(sign) FILTER (WHERE status = 'Complete'), 0) AS completed_orders,
+           coalesce(sum(sign) FILTER (WHERE status = 'Cancelled'), 0) AS cancelled_orders,
+           coalesce(sum(sign) FILTER (WHERE status = 'Pending'), 0) AS pending_orders,
+           coalesce(sum(sign * total_amount) FILTER (WHERE status = 'Complete'), 0) AS revenue,
+           min(created_at) FILTER (WHERE sign = 1) AS first_in,
+           max(created_at) FILTER (WHERE sign = 1) AS last_in
+    FROM live_delta
+    GROUP BY customer_id
+),
+taken_out AS (
+    SELECT old.customer_id, min(old.created_at) AS first_out, max(old.created_at) AS last_out
+    FROM live_delta AS old
+    WHERE old.sign = -1
+      AND NOT EXISTS (
+          SELECT FROM live_delta AS new
+          WHERE new.sign = 1
+            AND new.order_id = old.order_id
+            AND new.customer_id = old.customer_id
+            AND new.created_at = old.created_at
+      )
+    GROUP BY old.customer_id
+)
+SELECT coalesce(moved.customer_id, changed.customer_id) AS customer_id,
+       coalesce(moved.orders_count, 0) AS orders_count,
+       coalesce(moved.completed_orders, 0) AS completed_orders,
+       coalesce(moved.cancelled_orders, 0) AS cancelled_orders,
+       coalesce(moved.pending_orders, 0) AS pending_orders,
+       coalesce(moved.revenue, 0) AS revenue,
+       moved.first_in,
+       moved.last_in,
+       taken_out.first_out,
+       taken_out.last_out
+FROM moved
+FULL JOIN live_customer_change AS changed ON changed.customer_id = moved.customer_id
+LEFT JOIN taken_out ON taken_out.customer_id = moved.customer_id;
 ANALYZE live_customer;
 
 -- Their revenues before (-1) and after (+1), for the rank structure below.
@@ -217,20 +255,22 @@ WHERE stored.customer_id = live_customer.customer_id
 INSERT INTO reports_data.customer_stats AS stored
     (customer_id, username, orders_count, completed_orders, cancelled_orders, pending_orders,
      total_revenue, first_order_at, last_order_at)
-SELECT c.id, c.username, per_customer.*
-FROM live_customer
-JOIN orders_customer AS c ON c.id = live_customer.customer_id
-CROSS JOIN LATERAL (
-    SELECT count(*),
-           count(*) FILTER (WHERE o.current_status = 'Complete'),
-           count(*) FILTER (WHERE o.current_status = 'Cancelled'),
-           count(*) FILTER (WHERE o.current_status = 'Pending'),
-           coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0),
-           min(o.created_at),
-           max(o.created_at)
-    FROM orders_order AS o
-    WHERE o.customer_id = c.id
-) AS per_customer
+SELECT c.id,
+       c.username,
+       coalesce(old.orders_count, 0) + d.orders_count,
+       coalesce(old.completed_orders, 0) + d.completed_orders,
+       coalesce(old.cancelled_orders, 0) + d.cancelled_orders,
+       coalesce(old.pending_orders, 0) + d.pending_orders,
+       coalesce(old.total_revenue, 0) + d.revenue,
+       CASE WHEN d.first_out <= old.first_order_at
+            THEN (SELECT min(o.created_at) FROM orders_order AS o WHERE o.customer_id = c.id)
+            ELSE least(old.first_order_at, d.first_in) END,
+       CASE WHEN d.last_out >= old.last_order_at
+            THEN (SELECT max(o.created_at) FROM orders_order AS o WHERE o.customer_id = c.id)
+            ELSE greatest(old.last_order_at, d.last_in) END
+FROM live_customer AS d
+JOIN orders_customer AS c ON c.id = d.customer_id
+LEFT JOIN reports_data.customer_stats AS old ON old.customer_id = d.customer_id
 ON CONFLICT (customer_id) DO UPDATE
 SET username = excluded.username,
     orders_count = excluded.orders_count,
