@@ -293,6 +293,8 @@ FROM reports_data.customer_stats AS stored
 JOIN live_customer ON live_customer.customer_id = stored.customer_id;
 
 -- Revenue levels (distinct revenues with their customer count) and the levels per bucket.
+-- Analyzed, or the planner guesses ~1,300 rows and hashes all of revenue_level for EXISTS.
+ANALYZE live_revenue;
 CREATE TEMP TABLE live_level ON COMMIT DROP AS
 SELECT moved.total_revenue,
        moved.customers,
@@ -316,6 +318,7 @@ DELETE FROM reports_data.revenue_level AS level
 USING live_level
 WHERE level.total_revenue = live_level.total_revenue AND level.customers = 0;
 
+ANALYZE live_level;
 WITH moved AS (
     SELECT reports_data.revenue_bucket(live_level.total_revenue) AS bucket,
            sum(
