@@ -9,10 +9,47 @@
 --    customer's first and last order, a product's newest name) are recomputed for the touched
 --    keys only, through an index. Re-applying an order whose contribution is already applied
 --    changes nothing, so a change log row seen twice cannot count twice.
--- Inside a caller's transaction (tests) the temporary tables of an earlier run are still there.
-DROP TABLE IF EXISTS live_order, live_customer_change, live_old, live_new, live_delta, live_day,
-    live_sku, live_pair, live_customer, live_revenue, live_level;
-CREATE TEMP TABLE live_order (order_id bigint PRIMARY KEY) ON COMMIT DROP;
+-- The working tables are made once per session and emptied by every commit (making a dozen
+-- temporary tables per run was about half of a small run's cost). Inside a caller's
+-- transaction (tests) an earlier run's rows are still there: each run starts by emptying them.
+SET LOCAL client_min_messages = warning;  -- not "relation already exists, skipping" each run
+CREATE TEMP TABLE IF NOT EXISTS live_order (order_id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_customer_change (customer_id bigint PRIMARY KEY)
+    ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_old (LIKE reports_data.order_applied) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_new (LIKE reports_data.order_applied) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_delta (sign integer, LIKE reports_data.order_applied)
+    ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_day (
+    day date, orders_count bigint, completed_orders bigint, cancelled_orders bigint,
+    revenue numeric
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_sku (sku varchar(50)) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_pair (
+    sku varchar(50), other_sku varchar(50), orders_together bigint
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_customer (
+    customer_id bigint, orders_count bigint, completed_orders bigint, cancelled_orders bigint,
+    pending_orders bigint, revenue numeric, first_in timestamptz, last_in timestamptz,
+    first_out timestamptz, last_out timestamptz
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_revenue (total_revenue numeric(38, 2), sign integer)
+    ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_level (
+    total_revenue numeric(38, 2), customers bigint, existed boolean
+) ON COMMIT DELETE ROWS;
+DELETE FROM live_order;
+DELETE FROM live_customer_change;
+DELETE FROM live_old;
+DELETE FROM live_new;
+DELETE FROM live_delta;
+DELETE FROM live_day;
+DELETE FROM live_sku;
+DELETE FROM live_pair;
+DELETE FROM live_customer;
+DELETE FROM live_revenue;
+DELETE FROM live_level;
+
 -- At most %(batch)s orders a run (NULL: all), those changed longest ago first, with every log
 -- row of each: one client's big change delays the others by one bounded run at most.
 WITH batch AS (
@@ -33,17 +70,16 @@ INSERT INTO live_order SELECT DISTINCT order_id FROM consumed;
 -- thousands of rows and scans the orders instead of probing their indexes.
 ANALYZE live_order;
 
-CREATE TEMP TABLE live_customer_change (customer_id bigint PRIMARY KEY) ON COMMIT DROP;
 WITH consumed AS (DELETE FROM reports_data.customer_change RETURNING customer_id)
 INSERT INTO live_customer_change SELECT DISTINCT customer_id FROM consumed;
 ANALYZE live_customer_change;
 
-CREATE TEMP TABLE live_old ON COMMIT DROP AS
+INSERT INTO live_old
 SELECT applied.*
 FROM live_order AS touched
 JOIN reports_data.order_applied AS applied ON applied.order_id = touched.order_id;
 
-CREATE TEMP TABLE live_new ON COMMIT DROP AS
+INSERT INTO live_new
 SELECT o.id AS order_id,
        o.customer_id,
        o.created_at,
@@ -67,7 +103,7 @@ LEFT JOIN LATERAL (
 ) AS line ON true;
 
 -- sign -1: a contribution to take out; +1: one to put in.
-CREATE TEMP TABLE live_delta ON COMMIT DROP AS
+INSERT INTO live_delta
 SELECT -1 AS sign, old.*
 FROM live_old AS old
 WHERE NOT EXISTS (
@@ -103,7 +139,7 @@ FROM (
 ) AS delta
 WHERE stored.status = delta.status AND delta.orders_count <> 0;
 
-CREATE TEMP TABLE live_day ON COMMIT DROP AS
+INSERT INTO live_day
 SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
        sum(sign) AS orders_count,
        coalesce(sum(sign) FILTER (WHERE status = 'Complete'), 0) AS completed_orders,
@@ -127,7 +163,7 @@ USING live_day
 WHERE stored.day = live_day.day AND stored.orders_count = 0;
 
 -- Products: every sku on a touched order, changed or not (an item's new name changes no sum).
-CREATE TEMP TABLE live_sku ON COMMIT DROP AS
+INSERT INTO live_sku
 SELECT DISTINCT line.sku
 FROM (SELECT skus FROM live_old UNION ALL SELECT skus FROM live_new) AS touched,
      unnest(touched.skus) AS line (sku);
@@ -173,7 +209,7 @@ USING live_sku
 WHERE stored.sku = live_sku.sku
   AND NOT EXISTS (SELECT FROM orders_orderitem AS i WHERE i.sku = live_sku.sku);
 
-CREATE TEMP TABLE live_pair ON COMMIT DROP AS
+INSERT INTO live_pair
 SELECT a.sku, b.sku AS other_sku, sum(d.sign) AS orders_together
 FROM live_delta AS d,
      unnest(d.skus) AS a (sku),
@@ -200,7 +236,7 @@ WHERE stored.sku = live_pair.sku
 -- first and last order move with the orders put in; only when an order that may have set one
 -- is taken out (deleted, moved to another customer, its created_at changed) are they recomputed,
 -- through orders_order's customer index, for that customer alone.
-CREATE TEMP TABLE live_customer ON COMMIT DROP AS
+INSERT INTO live_customer
 WITH moved AS (
     SELECT customer_id,
            sum(sign) AS orders_count,
@@ -242,7 +278,7 @@ LEFT JOIN taken_out ON taken_out.customer_id = moved.customer_id;
 ANALYZE live_customer;
 
 -- Their revenues before (-1) and after (+1), for the rank structure below.
-CREATE TEMP TABLE live_revenue ON COMMIT DROP AS
+INSERT INTO live_revenue
 SELECT stored.total_revenue, -1 AS sign
 FROM reports_data.customer_stats AS stored
 JOIN live_customer ON live_customer.customer_id = stored.customer_id;
@@ -295,7 +331,7 @@ JOIN live_customer ON live_customer.customer_id = stored.customer_id;
 -- Revenue levels (distinct revenues with their customer count) and the levels per bucket.
 -- Analyzed, or the planner guesses ~1,300 rows and hashes all of revenue_level for EXISTS.
 ANALYZE live_revenue;
-CREATE TEMP TABLE live_level ON COMMIT DROP AS
+INSERT INTO live_level
 SELECT moved.total_revenue,
        moved.customers,
        EXISTS (
