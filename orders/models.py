@@ -169,6 +169,11 @@ class OrderStatus(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=STATUS_VALUES), name="orderstatus_status_valid"
             ),
+            # One event, one row: a webhook delivered twice at the same moment, or an upload
+            # replayed concurrently, cannot record it twice (writers use ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(
+                fields=["order", "created", "status"], name="orderstatus_one_row_per_event"
+            ),
         ]
         triggers = [
             pgtrigger.Trigger(

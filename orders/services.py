@@ -62,17 +62,23 @@ def order_create(
     return order
 
 
+@transaction.atomic
 def order_status_add(
     *, order: Order, status: str, created: datetime.datetime | None = None
 ) -> OrderStatus:
     """Append a status to the history; the trigger decides whether it becomes current.
 
     An identical event (same order, status and time) already recorded is returned, not appended
-    again: a webhook delivered twice records one row.
+    again: a webhook delivered twice, even twice at the same moment, records one row, as the
+    unique constraint orderstatus_one_row_per_event decides (ON CONFLICT DO NOTHING). The order
+    is locked first, as an upload locks its orders before their history: a delivery and an
+    upload carrying the same event then wait for each other in one order, never in a cycle, and
+    the delivery that waited reads the row the first one committed.
     """
-    entry, _ = OrderStatus.objects.get_or_create(
-        order=order, status=Status(status), created=created or timezone.now()
-    )
+    event = {"order": order, "status": Status(status), "created": created or timezone.now()}
+    Order.objects.select_for_update(no_key=True).filter(pk=order.pk).values_list("pk").get()
+    OrderStatus.objects.bulk_create([OrderStatus(**event)], ignore_conflicts=True)
+    entry = OrderStatus.objects.get(**event)
     order.refresh_from_db(fields=["current_status", "current_status_at", "current_status_entry_id"])
     return entry
 
