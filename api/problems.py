@@ -22,6 +22,7 @@ TITLES = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Validation failed",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }

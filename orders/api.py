@@ -34,7 +34,7 @@ from api.errors import query_problem
 from api.pagination import BadCursorError, cursor_decode, cursor_encode, page_url
 from api.problems import FieldError, Problem, pointer, problems
 from api.types import MAX_INTEGER, page_size
-from orders.metrics import upload_observe
+from orders.metrics import upload_conflict_observe, upload_observe, upload_paused_observe
 from orders.models import Order
 from orders.schemas import (
     CancelledPage,
@@ -52,8 +52,14 @@ from orders.selectors import (
     order_cancelled_stream,
     order_get,
     order_get_with_history,
+    upload_pause_seconds,
 )
-from orders.services import order_status_add, order_upsert_many
+from orders.services import (
+    OrderNumbersTaken,
+    order_status_add,
+    order_upsert_many,
+    upload_conflict_record,
+)
 from project.replica import reports_db
 
 router = Router(tags=["orders"])
@@ -62,6 +68,10 @@ logger = logging.getLogger("orders.upload")
 ORDER_NUMBER_MAX = Order._meta.get_field("order_number").max_length
 ERROR_UNKNOWN_ORDER = "No order has the number {number!r}."
 ERROR_KEY_FOR_OTHER_USER = "This API key may upload only the orders of {username!r}."
+ERROR_UPLOADS_PAUSED = (
+    "This API key's uploads were refused too often for order numbers of other customers; it "
+    "may upload again after Retry-After seconds."
+)
 ERROR_BAD_CURSOR = "is not a cursor from a next link of this endpoint and order"
 ERROR_PAGE_WITH_CURSOR = "cannot be combined with cursor"
 ERROR_TOO_DEEP = (
@@ -77,19 +87,31 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
     response=UploadOut,
     auth=write_key,
     operation_id="orders_upload",
-    openapi_extra=problems(409),
+    openapi_extra=problems(409, 429),
 )
 def orders_upload(request: HttpRequest, upload: UploadIn):
     """Create or update a customer's orders, items and statuses (seed 003), all or nothing.
 
     An upload repeated is an update, never a duplicate; re-sending an old body never moves an
-    order's status backwards.
+    order's status backwards. A key bound to a customer is not told which order numbers
+    belong to another customer, and its uploads pause (429) after repeated such refusals.
     """
     started = time.perf_counter()
-    if request.auth.customer is not None and request.auth.customer.username != upload.user:
-        raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=request.auth.customer.username))
+    key = request.auth
+    if key.customer is not None and key.customer.username != upload.user:
+        raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=key.customer.username))
+    bound = key.customer_id is not None
+    if bound and (wait := upload_pause_seconds(key_id=key.pk)) is not None:
+        upload_paused_observe(key.name)
+        raise Problem(429, ERROR_UPLOADS_PAUSED, headers={"Retry-After": str(wait)})
     upload_problems(upload)
-    result = order_upsert_many(upload=upload, received_at=timezone.now())
+    try:
+        result = order_upsert_many(upload=upload, received_at=timezone.now(), name_taken=not bound)
+    except OrderNumbersTaken:
+        upload_conflict_observe(key.name)
+        if bound:  # after the upload's rollback: the refusal is counted, nothing else stays
+            upload_conflict_record(key_id=key.pk)
+        raise
     upload_observe(result)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     logger.info(

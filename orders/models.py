@@ -169,6 +169,11 @@ class OrderStatus(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=STATUS_VALUES), name="orderstatus_status_valid"
             ),
+            # One event, one row: a webhook delivered twice at the same moment, or an upload
+            # replayed concurrently, cannot record it twice (writers use ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(
+                fields=["order", "created", "status"], name="orderstatus_one_row_per_event"
+            ),
         ]
         triggers = [
             pgtrigger.Trigger(
@@ -270,3 +275,22 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiKeyScope.WRITE
+
+
+class ApiKeyConflicts(models.Model):
+    """Upload refusals for another customer's order number, per key bound to a customer, in
+    the current window (orders.services.upload_conflict_record). A key refused
+    UPLOAD_CONFLICT_LIMIT times within UPLOAD_CONFLICT_WINDOW_SECONDS cannot upload until the
+    window has passed, so a bound key cannot probe which order numbers exist."""
+
+    key = models.OneToOneField(
+        ApiKey, on_delete=models.CASCADE, primary_key=True, related_name="conflicts"
+    )
+    window_started_at = models.DateTimeField()
+    refusals = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "API key conflicts"
+
+    def __str__(self) -> str:
+        return f"{self.refusals} since {self.window_started_at:%Y-%m-%d %H:%M}"

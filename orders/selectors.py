@@ -18,13 +18,14 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from psycopg import sql
 
 from orders.models import Order, OrderStatus, Status
 from project.snapshots import one_snapshot
-from project.sqlfiles import read_sql
+from project.sqlfiles import read_sql, run_sql
 from reports.selectors import STREAM_CHUNK_ROWS, status_count_as_of, stream_transaction
 
 CANCELLED_MAX_OFFSET = 100_000
@@ -148,3 +149,16 @@ def order_get_with_history(*, order_number: str, customer_id: int | None = None)
         if order is not None:  # evaluated inside the snapshot
             order.item_list, order.history = list(order.items.all()), list(order.statuses.all())
     return order
+
+
+def upload_pause_seconds(*, key_id: int) -> int | None:
+    """Seconds until this key may upload again, when UPLOAD_CONFLICT_LIMIT of its uploads were
+    refused for another customer's order number in its current window; else None."""
+    params = {
+        "key_id": key_id,
+        "limit": settings.UPLOAD_CONFLICT_LIMIT,
+        "window": settings.UPLOAD_CONFLICT_WINDOW_SECONDS,
+    }
+    with connection.cursor() as cursor:
+        row = run_sql(cursor, "orders", "upload_pause_seconds.sql", params).fetchone()
+    return max(row[0], 1) if row else None

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -62,17 +63,23 @@ def order_create(
     return order
 
 
+@transaction.atomic
 def order_status_add(
     *, order: Order, status: str, created: datetime.datetime | None = None
 ) -> OrderStatus:
     """Append a status to the history; the trigger decides whether it becomes current.
 
     An identical event (same order, status and time) already recorded is returned, not appended
-    again: a webhook delivered twice records one row.
+    again: a webhook delivered twice, even twice at the same moment, records one row, as the
+    unique constraint orderstatus_one_row_per_event decides (ON CONFLICT DO NOTHING). The order
+    is locked first, as an upload locks its orders before their history: a delivery and an
+    upload carrying the same event then wait for each other in one order, never in a cycle, and
+    the delivery that waited reads the row the first one committed.
     """
-    entry, _ = OrderStatus.objects.get_or_create(
-        order=order, status=Status(status), created=created or timezone.now()
-    )
+    event = {"order": order, "status": Status(status), "created": created or timezone.now()}
+    Order.objects.select_for_update(no_key=True).filter(pk=order.pk).values_list("pk").get()
+    OrderStatus.objects.bulk_create([OrderStatus(**event)], ignore_conflicts=True)
+    entry = OrderStatus.objects.get(**event)
     order.refresh_from_db(fields=["current_status", "current_status_at", "current_status_entry_id"])
     return entry
 
@@ -81,6 +88,15 @@ PENDING = Status.PENDING.value  # plain str: enum member lookups cost in per-row
 
 ERROR_OTHER_CUSTOMERS_ORDER = "belongs to another customer; order numbers are never reassigned"
 ERROR_CONFLICT = "{count} order number(s) belong to another customer; nothing was written."
+# For a key bound to a customer: nothing says which numbers, nor how many (docs/API_KEYS.md).
+ERROR_CONFLICT_HIDDEN = (
+    "One or more of these order numbers belong to another customer (order numbers are unique "
+    "across customers and never reassigned); nothing was written."
+)
+
+
+class OrderNumbersTaken(Problem):
+    """The 409 of an upload naming another customer's order number."""
 
 
 @dataclass(frozen=True)
@@ -133,15 +149,19 @@ def _existing_orders(numbers: list[str]) -> dict[str, _Existing]:
     }
 
 
-def _refuse_foreign(upload: UploadIn, customer_id: int, existing: dict[str, _Existing]):
+def _refuse_foreign(
+    upload: UploadIn, customer_id: int, existing: dict[str, _Existing], *, name_taken: bool
+):
     foreign = {n for n, order in existing.items() if order.customer_id != customer_id}
+    if foreign and not name_taken:
+        raise OrderNumbersTaken(409, ERROR_CONFLICT_HIDDEN)
     if foreign:
         errors = [
             FieldError(pointer("orders", index, "order_number"), ERROR_OTHER_CUSTOMERS_ORDER)
             for index, order in enumerate(upload.orders)
             if order.order_number in foreign
         ]
-        raise Problem(409, ERROR_CONFLICT.format(count=len(errors)), errors=errors)
+        raise OrderNumbersTaken(409, ERROR_CONFLICT.format(count=len(errors)), errors=errors)
 
 
 def _status_time(order: OrderIn, received_at: datetime.datetime) -> datetime.datetime:
@@ -149,8 +169,13 @@ def _status_time(order: OrderIn, received_at: datetime.datetime) -> datetime.dat
 
 
 @transaction.atomic
-def order_upsert_many(*, upload: UploadIn, received_at: datetime.datetime) -> UploadResult:
+def order_upsert_many(
+    *, upload: UploadIn, received_at: datetime.datetime, name_taken: bool = True
+) -> UploadResult:
     """Create or update the customer's orders, their items and status history, all or nothing.
+
+    An order number of another customer refuses the whole upload (`OrderNumbersTaken`, 409),
+    with a pointer to each such number when `name_taken`, else without saying which or how many.
 
     A status that differs from the order's current one and from the status it was last uploaded
     with is appended at `status_at`, or else at `received_at` (never before the order's
@@ -160,7 +185,7 @@ def order_upsert_many(*, upload: UploadIn, received_at: datetime.datetime) -> Up
     orders = upload.orders
     [(customer_id,)] = _rows("upload_customer.sql", {"username": upload.user})
     existing = _existing_orders([order.order_number for order in orders])
-    _refuse_foreign(upload, customer_id, existing)
+    _refuse_foreign(upload, customer_id, existing, name_taken=name_taken)
 
     fresh = [order for order in orders if order.order_number not in existing]
     first_history = _first_history(fresh, received_at)
@@ -186,7 +211,7 @@ def order_upsert_many(*, upload: UploadIn, received_at: datetime.datetime) -> Up
             (number, replace(order, uploaded_status=None))
             for number, order in _existing_orders(raced).items()
         )
-        _refuse_foreign(upload, customer_id, existing)
+        _refuse_foreign(upload, customer_id, existing, name_taken=name_taken)
     for number, order in existing.items():
         ids.setdefault(number, order.id)
 
@@ -229,6 +254,22 @@ def order_upsert_many(*, upload: UploadIn, received_at: datetime.datetime) -> Up
         unchanged=len(orders) - len(created) - len(updated),
         status_changes=len(changed_status),
     )
+
+
+@dataclass(frozen=True)
+class ConflictWindow:
+    refusals: int
+    started_at: datetime.datetime
+
+
+def upload_conflict_record(*, key_id: int) -> ConflictWindow:
+    """Count one upload refused for another customer's order number against this key, in its
+    current window (a window that has passed starts again), in one statement."""
+    [(refusals, started_at)] = _rows(
+        "upload_conflict_record.sql",
+        {"key_id": key_id, "window": settings.UPLOAD_CONFLICT_WINDOW_SECONDS},
+    )
+    return ConflictWindow(refusals, started_at)
 
 
 def _first_history(fresh: list[OrderIn], received_at: datetime.datetime) -> list[dict]:

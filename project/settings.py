@@ -303,6 +303,12 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < METRICS_TOKEN_MIN_LENGTH:
         "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')."
     )
 
+# Uploads naming another customer's order number: a key bound to a customer refused this many
+# times within the window cannot upload (429, Retry-After) until the window has passed, so it
+# cannot probe which order numbers exist (docs/API_KEYS.md).
+UPLOAD_CONFLICT_LIMIT = env_int("UPLOAD_CONFLICT_LIMIT", 10)
+UPLOAD_CONFLICT_WINDOW_SECONDS = env_int("UPLOAD_CONFLICT_WINDOW_SECONDS", 3600)
+
 # Reports (reports/): how often Celery beat runs the incremental refresh as a safety net beside
 # `refresh_reports --follow`.
 REPORTS_REFRESH_MINUTES = env_int("REPORTS_REFRESH_MINUTES", 5)

@@ -4,10 +4,12 @@ import json
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from orders.api_keys import api_key_create
-from orders.models import ApiKeyScope
+from orders.models import ApiKey, ApiKeyScope
+from orders.services import upload_conflict_record
 from orders.tests.conftest import SEED_003_BODY, make_upload
 from orders.tests.shared_rows import shared_rows
 from reports.refresh import reports_refresh
@@ -30,6 +32,12 @@ def world_build() -> dict:
     keys["bound_other"] = api_key_create(
         name=f"bound-{run}", scope=ApiKeyScope.WRITE, customer_username="shop_b"
     )
+    # Bound to shop_b and refused as often as a key may be in a window: its uploads are paused.
+    keys["bound_paused"] = api_key_create(
+        name=f"paused-{run}", scope=ApiKeyScope.WRITE, customer_username="shop_b"
+    )
+    for _ in range(settings.UPLOAD_CONFLICT_LIMIT):
+        upload_conflict_record(key_id=ApiKey.objects.get(name=f"paused-{run}").pk)
     assert not reports_refresh().failed
     return keys
 

@@ -18,6 +18,7 @@ from orders.tests.conftest import SEED_003_BODY
 from project.connections import raw_connection
 
 DOCUMENT = json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))
+SHOP_B_BODY = {**SEED_003_BODY, "user": "shop_b"}
 BIG = json.dumps({**SEED_003_BODY, "pad": "x" * (10 * 1024 * 1024 + 1)})
 # A query string each operation refuses with 400 (a .csv operation: that of its list).
 BAD_QUERY = {
@@ -37,6 +38,7 @@ BAD_QUERY = {
 LISTED = [
     ("POST", "/api/orders/upload", 409, {"body": {**SEED_003_BODY, "user": "thief"}}),
     ("POST", "/api/orders/upload", 403, {"key": "bound_other", "body": SEED_003_BODY}),
+    ("POST", "/api/orders/upload", 429, {"key": "bound_paused", "body": SHOP_B_BODY}),
     ("POST", "/api/order/status?number=77777", 404, {"body": {"status": "paid"}}),
     ("POST", "/api/orders/77777/status", 404, {"body": {"status": "paid"}}),
     ("GET", "/api/order?number=12345", 404, {"key": "bound_other"}),  # as if it did not exist

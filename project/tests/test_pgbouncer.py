@@ -28,7 +28,7 @@ from django.db import connection, transaction
 
 from orders.api_keys import api_key_create
 from orders.generation import orders_generate
-from orders.models import ApiKeyScope, Order, Status
+from orders.models import ApiKeyScope, Order, OrderStatus, Status
 from orders.tests.conftest import SEED_003_BODY, make_upload
 from orders.tests.test_faults import BASE_DIR, backend_waiting_on_a_lock, wait_for
 from project.tests.gunicorn import gunicorn_start
@@ -173,6 +173,21 @@ def test_uploads_and_a_status_change_go_through_the_pooler(api):
     assert detail["current_status"] == Status.CANCELLED
     history = [entry["status"] for entry in detail["status_history"]]
     assert history == [Status.PENDING, Status.COMPLETE, Status.CANCELLED]
+
+
+def test_identical_webhooks_at_once_through_the_pooler_record_one_row(api):
+    """Issue 19, item 3, as it was seen through PgBouncer: each delivery answers 201 alike."""
+    status, _headers, answer = api.call("POST", "/api/orders/upload", make_upload(1, prefix="HOOK"))
+    assert status == 200, answer
+    path = "/api/order/status?number=HOOK-0"
+    for minute in range(10):
+        event = {"status": "paid", "created": f"2025-06-02T00:{minute:02d}:00Z"}
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _, event=event: api.call("POST", path, event), range(6)))
+        assert [status for status, _headers, _body in answers] == [201] * 6, answers
+        assert len({body for _status, _headers, body in answers}) == 1
+    paid = OrderStatus.objects.filter(order__order_number="HOOK-0", status=Status.COMPLETE)
+    assert paid.count() == 10
 
 
 REPORTS = [
