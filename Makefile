@@ -28,6 +28,8 @@ ROTATE ?=
 # (make run METRICS_TOKEN=...). Logs: JSON from gunicorn (LOG_FORMAT=plain for plain lines).
 METRICS_DIR ?= .local/metrics-$(PORT)
 
+# Workers: gevent (project/gunicorn.conf.py), so a client sending its request slowly holds one
+# greenlet, not a worker, and /healthz keeps answering without a proxy in front.
 # check_port goes first: with a server already on HOST:PORT, a second `make run` stops there,
 # before anything changes. The refresher (refresh_reports --follow) runs beside gunicorn and
 # stops with it.

@@ -7,12 +7,14 @@ numbers exactly as quantized (2500.00) and datetimes in ISO 8601.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
 from decimal import Decimal
 
 import simplejson
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
@@ -24,6 +26,7 @@ JSON_CONTENT_TYPES = ("application/json",)
 
 ERROR_CONTENT_TYPE = "Send the body as JSON with 'Content-Type: application/json'."
 ERROR_TOO_LARGE = "The body is over the limit of {limit} bytes."
+ERROR_BODY_TIMEOUT = "The body did not arrive within {seconds} seconds."
 ERROR_NOT_UTF8 = "The body is not valid UTF-8."
 ERROR_NOT_JSON = "The body is not valid JSON: {reason}."
 ERROR_NOT_OBJECT = "The body must be a JSON object."
@@ -65,10 +68,15 @@ def read_json_object(request: HttpRequest) -> dict:
 
 
 class BodyLimitMiddleware:
-    """413 before any view reads a body over the limit; a chunked body read from the server.
+    """413 before any view reads a body over the limit; the whole body read before anything
+    opens a database connection, within REQUEST_BODY_TIMEOUT_SECONDS under gevent.
 
     A chunked body has no Content-Length, so Django would read it as empty: it is read here
-    from the server, which decodes the chunks (gunicorn does), up to the limit.
+    from the server, which decodes the chunks (gunicorn does), up to the limit. Reading every
+    body here, ahead of the middleware that opens the request's database session, means a
+    client sending its body slowly holds no database connection; under gunicorn's gevent
+    worker (`make run`) it holds one greenlet, for at most the body timeout (408), while other
+    requests are served (docs/OPERATIONS.md).
     """
 
     def __init__(self, get_response):
@@ -78,13 +86,37 @@ class BodyLimitMiddleware:
         declared = request.META.get("CONTENT_LENGTH") or ""
         too_large = declared.isdigit() and int(declared) > MAX_BODY_BYTES
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if chunked and not declared and request.method in ("POST", "PUT", "PATCH"):
-            raw = request.META["wsgi.input"].read(MAX_BODY_BYTES + 1)
-            too_large = len(raw) > MAX_BODY_BYTES
-            request._body = raw
+        with_body = request.method in ("POST", "PUT", "PATCH")
+        try:
+            with body_read_deadline():
+                if chunked and not declared and with_body:
+                    raw = request.META["wsgi.input"].read(MAX_BODY_BYTES + 1)
+                    too_large = len(raw) > MAX_BODY_BYTES
+                    request._body = raw
+                elif with_body and not too_large and declared.isdigit() and int(declared):
+                    request.body  # noqa: B018 (read now, kept by the request)
+        except BodyTimeout:
+            timeout = settings.REQUEST_BODY_TIMEOUT_SECONDS
+            problem = Problem(408, ERROR_BODY_TIMEOUT.format(seconds=timeout))
+            problem.headers["Connection"] = "close"
+            return problem_response(problem)
         if too_large and request.path.startswith("/api/"):
             return problem_response(Problem(413, ERROR_TOO_LARGE.format(limit=MAX_BODY_BYTES)))
         return self.get_response(request)
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive within REQUEST_BODY_TIMEOUT_SECONDS."""
+
+
+def body_read_deadline():
+    """Under gevent, a deadline on the whole read; elsewhere none: a sync worker that waits
+    past gunicorn's `timeout` is restarted by its master, which is why it sits behind nginx."""
+    if not settings.GREENLET_WORKER:
+        return contextlib.nullcontext()
+    import gevent
+
+    return gevent.Timeout(settings.REQUEST_BODY_TIMEOUT_SECONDS, BodyTimeout)
 
 
 def _lone_surrogate(value, where: str) -> str | None:

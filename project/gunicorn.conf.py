@@ -10,6 +10,15 @@
   Django logs one access line per request with its request id, so gunicorn's access log is
   left off.
 
+- Workers: gevent (`make run`, a machine with only Python in front of it): a client that
+  sends its request slowly holds one greenlet, never the worker, so `/healthz` keeps answering
+  (project/tests/test_slow_client.py). Each worker serves up to `worker_connections` at once;
+  the app reads a body before it opens a database session, within REQUEST_BODY_TIMEOUT_SECONDS,
+  and Django's pool bounds the database connections per worker (project/settings.py). The
+  production shape (Dockerfile, docker-compose.yml) passes `--worker-class sync` behind nginx,
+  which buffers whole requests first (deploy/nginx.conf); a sync worker alone is held for its
+  whole `timeout` by one slow client.
+
 Everything else (bind, workers) comes from the command line.
 """
 
@@ -32,6 +41,9 @@ if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
     os.environ[_OWN_DIR_VARIABLE] = os.environ[MULTIPROCESS_DIR_VARIABLE]
 os.environ[MULTIPROCESS_DIR_VARIABLE] = str(Path(os.environ[MULTIPROCESS_DIR_VARIABLE]).resolve())
 os.environ.setdefault("LOG_FORMAT", JSON)
+
+worker_class = "gevent"
+worker_connections = 200
 
 if os.environ["LOG_FORMAT"] == JSON:
     logconfig_dict = logging_config(log_format=JSON, level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -1,8 +1,20 @@
-"""GET /healthz (no key): is the database reachable, and are the reports fresh?"""
+"""The probes (no key): liveness `/healthz` and readiness `/readyz`.
+
+Neither depends on the reports' freshness: a refresher that lags does not make a web server
+unable to take uploads, answer order reads or list the cancelled orders, so a load balancer or
+an orchestrator must not take it out of rotation for that (docs/OPERATIONS.md says which probe
+goes where). Both report freshness in their body, and /metrics exports it (`reports_stale`,
+`reports_lag_seconds`, `reports_pending_changes`) for an alert.
+
+An unreachable database answers 503 problem+json before these views run (project.middleware).
+"""
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest
 from django.views.decorators.http import require_GET
 
@@ -10,26 +22,70 @@ from api.body import json_response
 from project.replica import replica_status
 from reports.catalog import reports_freshness
 
+logger = logging.getLogger(__name__)
 
-@require_GET
-def healthz(request: HttpRequest):
-    """200 when healthy; 503 "degraded" when the reports are stale.
+OK, UNREADY = "ok", "unready"
+MIGRATIONS_PENDING = "pending"
 
-    Stale has one meaning, shared with the catalog and BI's `reports.freshness`: never built, a
-    full rebuild due, or a committed change waiting longer than REPORTS_STALE_AFTER_SECONDS. An
-    unreachable database answers 503 problem+json before this view runs (project.middleware).
-    With a read replica (DATABASE_REPLICA_URL), `replica` says whether it answers, its replay
-    lag and the reports as it sees them; an unreachable replica is not unhealthy: report reads
-    then use the primary (project.replica).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    freshness = reports_freshness()
-    healthy = not freshness["stale"]
-    body = {"status": "ok" if healthy else "degraded", "database": "ok", "reports": freshness}
+_all_migrations_applied = False  # once true in this process, it stays true (the code is fixed)
+
+
+def _freshness() -> dict | None:
+    """The reports' freshness, or None when it cannot be read (e.g. before `migrate`)."""
+    try:
+        return reports_freshness()
+    except DatabaseError as error:
+        logger.warning("probe: the reports' freshness could not be read: %s", error)
+        return None
+
+
+def unapplied_migrations() -> list[str]:
+    """`app.name` of each migration this code has and the database has not applied."""
+    global _all_migrations_applied
+    if _all_migrations_applied:
+        return []
+    loader = MigrationLoader(connections[DEFAULT_DB_ALIAS])
+    # Every node, not a plan to the leaves: a plan skips a leaf that is recorded as applied.
+    pending = sorted(
+        f"{app}.{name}" for app, name in set(loader.graph.nodes) - set(loader.applied_migrations)
+    )
+    _all_migrations_applied = not pending
+    return pending
+
+
+def _probe_response(body: dict, *, status: int):
+    freshness = _freshness()
+    body["reports"] = freshness
     replica = replica_status()
     if replica is not None:
         body["replica"] = replica
-    response = json_response(body, status=200 if healthy else 503)
+    response = json_response(body, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def healthz(request: HttpRequest):
+    """Liveness: 200 while this process answers and the database answers `SELECT 1`.
+
+    Stale reports are said in the body (`reports.stale`, the same `stale` as the catalog and
+    BI's `reports.freshness`), never by the status. With a read replica (DATABASE_REPLICA_URL),
+    `replica` says whether it answers, its replay lag and the reports as it sees them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return _probe_response({"status": OK, "database": OK}, status=200)
+
+
+@require_GET
+def readyz(request: HttpRequest):
+    """Readiness: 200 when the database answers and every migration of this code is applied;
+    503 while some are not (a new release started before its `migrate`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    pending = unapplied_migrations()
+    if pending:
+        body = {"status": UNREADY, "database": OK, "migrations": MIGRATIONS_PENDING}
+        body["unapplied_migrations"] = pending
+        return _probe_response(body, status=503)
+    return _probe_response({"status": OK, "database": OK, "migrations": OK}, status=200)

@@ -38,7 +38,7 @@ MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD, STATIC_ENDPOINT, UNMATCHED_ENDPOINT = "other", "<static>", "<unmatched>"
 # Successful probes are frequent and say nothing new: their access lines are DEBUG.
-PROBE_PATHS = ("/healthz", "/metrics")
+PROBE_PATHS = ("/healthz", "/readyz", "/metrics")
 ERROR_UNAUTHORIZED = "Send 'Authorization: Bearer <METRICS_TOKEN>'.\n"
 
 access_logger = logging.getLogger("project.access")

@@ -16,7 +16,7 @@ from project.logs import request_id_bind
 from project.statement_timeout import statement_timeout_set
 
 API_PREFIX = "/api/"
-UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz")
+UNAVAILABLE_AS_PROBLEM = (API_PREFIX, "/healthz", "/readyz")
 # Answers without a database: /metrics still serves the workers' samples (project.metrics).
 DATABASE_OPTIONAL = ("/metrics",)
 REQUEST_ID_HEADER = "X-Request-ID"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -79,9 +80,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "project.middleware.RequestIdMiddleware",
     "project.metrics.RequestMetricsMiddleware",  # inside: its access line has the request id
+    # The body is read before any database session opens: a slow client holds none.
+    "api.body.BodyLimitMiddleware",
     "project.middleware.StatementTimeoutMiddleware",
     "project.replica.ReportsDatabaseMiddleware",
-    "api.body.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,8 +95,35 @@ MIDDLEWARE = [
     "project.middleware.ApiProblemMiddleware",
 ]
 
-# Uploads: the view answers 413 above this (api.body.MAX_BODY_BYTES).
+# Uploads: the view answers 413 above this (api.body.MAX_BODY_BYTES); deploy/nginx.conf's
+# client_max_body_size says the same.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Under gunicorn's gevent worker (`make run`) a body must arrive within this long, or 408.
+REQUEST_BODY_TIMEOUT_SECONDS = env_int("REQUEST_BODY_TIMEOUT_SECONDS", 30)
+
+
+def _greenlet_worker() -> bool:
+    """True in gunicorn's gevent worker (or after gevent's monkey-patching elsewhere).
+
+    The worker's own module says so, not only gevent's patches: the worker's patch_all() loads
+    these settings half-way (Celery's app proxy is touched while gevent looks over the loaded
+    modules), before the socket module is patched.
+    """
+    if "gevent" not in sys.modules:
+        return False
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket") or "gunicorn.workers.ggevent" in sys.modules
+
+
+# Under gevent every request runs in a greenlet of its own, which Django's connection handler
+# treats as a thread: a connection kept past the request (CONN_MAX_AGE) would stay behind with
+# that finished greenlet, one per request. So no persistent connections there (CONN_MAX_AGE=0):
+# each request opens its own and closes it when it ends, or borrows one from Django's pool with
+# DATABASE_POOL_MAX_SIZE (psycopg_pool; psycopg >= 3.1.14 waits cooperatively under gevent),
+# which also bounds a worker's connections. Not on by default: a pool waits its whole timeout
+# for a database that is down, where a direct connection is refused at once (503).
+GREENLET_WORKER = _greenlet_worker()
 
 # Every web request's queries stop after this long and the API answers 503 instead of holding
 # a worker (project.middleware.StatementTimeoutMiddleware). Commands set their own.
@@ -220,6 +249,8 @@ def _database_pooler(database: dict, *, variable: str = "DATABASE_POOLER") -> st
 
 
 DATABASE_POOLER = _database_pooler(DATABASES["default"])
+if GREENLET_WORKER:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Lets two test runs share one server (e.g. CI and a developer) without dropping each other's.
 if os.environ.get("TEST_DATABASE_NAME"):
@@ -242,6 +273,8 @@ if os.environ.get("DATABASE_REPLICA_URL", "").strip():
         # worker keeps retrying): wait less, then the reads go to the primary.
         replica_pool = {**pool, "name": "replica", "timeout": min(pool["timeout"], 2)}
         DATABASES["replica"]["OPTIONS"]["pool"] = replica_pool
+    if GREENLET_WORKER:
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the same test database
 # DATABASE_REPLICA_POOLER=transaction: the replica's URL is a transaction-mode pooler in front of
 # it (what DATABASE_POOLER says of DATABASE_URL).

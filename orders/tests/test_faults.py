@@ -175,6 +175,7 @@ def server_without_database():
         ("POST", "/api/orders/upload"),
         ("GET", "/api/reports/customers/ranking"),
         ("GET", "/healthz"),
+        ("GET", "/readyz"),
     ],
 )
 def test_database_unreachable_answers_503_problem(server_without_database, method, path):

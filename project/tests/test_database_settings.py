@@ -24,9 +24,11 @@ SHOW_REPLICA = (
 )
 
 
-def database_settings(show: str = SHOW_DEFAULT, **environment: str) -> subprocess.CompletedProcess:
-    """Run `show` after Django's setup, in a process with this environment (and no other
-    DATABASE_POOL_* or DATABASE_REPLICA_* than given)."""
+def database_settings(
+    show: str = SHOW_DEFAULT, *, before: str = "", **environment: str
+) -> subprocess.CompletedProcess:
+    """Run `show` after Django's setup (and `before` before it), in a process with this
+    environment (and no other DATABASE_POOL_* or DATABASE_REPLICA_* than given)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -39,7 +41,7 @@ def database_settings(show: str = SHOW_DEFAULT, **environment: str) -> subproces
         **environment,
     )
     return subprocess.run(  # noqa: S603 (fixed argv)
-        [sys.executable, "-c", SETUP + show],
+        [sys.executable, "-c", before + SETUP + show],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -52,6 +54,25 @@ def database_settings(show: str = SHOW_DEFAULT, **environment: str) -> subproces
 def test_no_pool_unless_asked_each_worker_keeps_its_connection_for_a_minute():
     shown = database_settings()
     assert json.loads(shown.stdout) == {"pool": None, "age": 60}, shown.stderr
+
+
+def test_a_gevent_worker_keeps_no_connection_past_its_request():
+    """gunicorn's gevent worker (`make run`) loads the settings half-way through its
+    monkey-patching: its module is already imported, the socket module not yet patched."""
+    gevent_worker = "import gunicorn.workers.ggevent; "
+    shown = database_settings(before=gevent_worker)
+    assert json.loads(shown.stdout) == {"pool": None, "age": 0}, shown.stderr
+    shown = database_settings(
+        before=gevent_worker, DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/never"
+    )
+    assert json.loads(shown.stdout) == {"pool": None, "age": 0}, shown.stderr
+    show_replica_age = "print(settings.DATABASES['replica']['CONN_MAX_AGE'])"
+    shown = database_settings(
+        show_replica_age,
+        before=gevent_worker,
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/never",
+    )
+    assert shown.stdout.strip() == "0", shown.stderr
 
 
 def test_the_pool_from_the_environment_and_connections_then_have_no_age():

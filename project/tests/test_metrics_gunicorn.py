@@ -71,7 +71,9 @@ class Server:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-        self.process.wait(30)
+        # A gevent worker still booting (the one replacing a killed worker) may miss the TERM:
+        # gunicorn kills it after its graceful_timeout, 30 s.
+        self.process.wait(45)
 
     def answering(self) -> bool:
         try:
