@@ -116,8 +116,7 @@ class AlsoBought(ReportView):
         db_table = f"{SCHEMA}.also_bought"
         db_table_comment = (
             "Customers who bought sku also bought other_sku: the top 20 per sku over orders "
-            "that are not Cancelled and hold at most 50 distinct skus "
-            "(reports_data.also_bought_max_skus(); a wider order is a restock, not a basket)."
+            "that are not Cancelled."
         )
 
 
