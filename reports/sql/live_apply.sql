@@ -345,6 +345,8 @@ FROM (
     HAVING sum(sign) <> 0
 ) AS moved;
 
+ANALYZE live_level;
+
 INSERT INTO reports_data.revenue_level AS level (total_revenue, customers)
 SELECT total_revenue, customers
 FROM live_level
@@ -354,7 +356,6 @@ DELETE FROM reports_data.revenue_level AS level
 USING live_level
 WHERE level.total_revenue = live_level.total_revenue AND level.customers = 0;
 
-ANALYZE live_level;
 WITH moved AS (
     SELECT reports_data.revenue_bucket(live_level.total_revenue) AS bucket,
            sum(
