@@ -64,7 +64,8 @@ $$;
 -- Who read the reports here through reports_reader keeps reading them: each of its members
 -- (the BI users create_bi_user made) becomes a member of the new role. The cluster never
 -- recorded which database a BI user was made for, so each database of the app that migrates
--- takes in all of them; docs/BI.md says how to list them and revoke the extra memberships.
+-- takes in all of them; docs/DESIGN.md (section 8) says how to list them and revoke the extra
+-- memberships.
 DO $$
 DECLARE
     member text;
@@ -77,3 +78,8 @@ BEGIN
     END LOOP;
 END
 $$;
+
+COMMENT ON SCHEMA reports IS
+    'The order reports as views, kept current within about a second by refresh_reports; '
+    'reports.freshness says how current. BI tools read here as members of this database''s '
+    'reader role, reports_reader_<database>.';

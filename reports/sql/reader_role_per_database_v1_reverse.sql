@@ -57,3 +57,7 @@ EXCEPTION WHEN dependent_objects_still_exist THEN
     RAISE NOTICE '% is kept: it still holds privileges elsewhere', {reader_name};
 END
 $$;
+
+COMMENT ON SCHEMA reports IS
+    'The order reports as views, kept current within about a second by refresh_reports; '
+    'reports.freshness says how current. BI tools read here through the reports_reader role.';
