@@ -16,7 +16,27 @@ def pytest_collection_finish(session):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def test_database_reader_role_dropped(django_db_blocker):
+    """The test database's reader role (migration reports.0005) is the cluster's, not the
+    database's: once the test database is dropped (not kept by --reuse-db), so is its role.
+    Set up before the test database, so torn down after it."""
+    yield
+    from django.db import connection
+    from psycopg import sql
+
+    from reports.roles import reader_role_name
+
+    name = connection.creation._get_test_db_name()
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT FROM pg_database WHERE datname = %s)", [name])
+        (kept,) = cursor.fetchone()
+        if not kept:
+            role = sql.Identifier(reader_role_name(name))
+            cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(test_database_reader_role_dropped, django_db_setup):
     """The test database as migrate leaves it, views synced once.
 
     A transactional test ends with Django's flush, which truncates the tables and then sends

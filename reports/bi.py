@@ -1,7 +1,8 @@
-"""Direct SQL access for BI tools: LOGIN roles that are members of reports_reader.
+"""Direct SQL access for BI tools: LOGIN roles that are members of this database's reader role.
 
-reports_reader (created by migration reports.0001) has USAGE on schema reports and SELECT on its
-views, nothing else. A BI user inherits exactly that, and its role defaults bound what one
+The reader role (`reports_reader_<database>`, reports.roles; created by migration reports.0005)
+can CONNECT to this database only and has USAGE on schema reports and SELECT on its views,
+nothing else. A BI user inherits exactly that, and its role defaults bound what one
 dashboard can cost: a statement timeout, read-only transactions, a connection limit.
 Read-only transactions are a default a session may change; the privileges are the boundary.
 """
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from django.db import connection, transaction
 from psycopg import sql
 
-from reports.schema import READER_ROLE
+from reports.roles import READER_ROLE_PREFIX, reader_role
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 PASSWORD_BYTES = 24
@@ -28,7 +29,12 @@ ERROR_BAD_NAME = (
     "not starting with a digit."
 )
 ERROR_ROLE_EXISTS = "A role named {name!r} already exists in this PostgreSQL cluster."
-ERROR_NO_READER_ROLE = f"The {READER_ROLE} role does not exist: run `python manage.py migrate`."
+ERROR_RESERVED_NAME = (
+    "{name!r} is reserved: names starting with {prefix!r} are the reader roles of databases."
+)
+ERROR_NO_READER_ROLE = (
+    "The reader role {role!r} of this database does not exist: run `python manage.py migrate`."
+)
 
 
 class BiUserError(Exception):
@@ -40,6 +46,7 @@ class BiUser:
     name: str
     password: str
     url: str
+    reader_role: str
 
     @property
     def socket_only(self) -> bool:
@@ -84,20 +91,22 @@ def bi_user_create(
     host: str | None = None,
     port: str | None = None,
 ) -> BiUser:
-    """Create a LOGIN role in reports_reader with a generated password; return its URL."""
+    """Create a LOGIN role in this database's reader role with a generated password; return
+    its URL."""
     if not ROLE_NAME.fullmatch(name):
         raise BiUserError(ERROR_BAD_NAME.format(name=name))
     password = secrets.token_urlsafe(PASSWORD_BYTES)
     role = sql.Identifier(name)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rolname FROM pg_roles WHERE rolname IN (%s, %s)", [name, READER_ROLE]
-        )
+        reader = reader_role(cursor)
+        cursor.execute("SELECT rolname FROM pg_roles WHERE rolname IN (%s, %s)", [name, reader])
         existing = {row[0] for row in cursor.fetchall()}
         if name in existing:
             raise BiUserError(ERROR_ROLE_EXISTS.format(name=name))
-        if READER_ROLE not in existing:
-            raise BiUserError(ERROR_NO_READER_ROLE)
+        if name.startswith(READER_ROLE_PREFIX):
+            raise BiUserError(ERROR_RESERVED_NAME.format(name=name, prefix=READER_ROLE_PREFIX))
+        if reader not in existing:
+            raise BiUserError(ERROR_NO_READER_ROLE.format(role=reader))
         # Only a SCRAM verifier reaches the server (and its logs), never the password.
         verifier = connection.connection.pgconn.encrypt_password(
             password.encode(), name.encode(), b"scram-sha-256"
@@ -106,7 +115,7 @@ def bi_user_create(
             sql.SQL(
                 "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
                 "CONNECTION LIMIT %s PASSWORD %s IN ROLE {}"
-            ).format(role, sql.Identifier(READER_ROLE)),
+            ).format(role, sql.Identifier(reader)),
             [connection_limit, verifier],
         )
         for setting, value in (
@@ -120,4 +129,4 @@ def bi_user_create(
                 [value],
             )
     url = _connection_url(name=name, password=password, host=host, port=port)
-    return BiUser(name=name, password=password, url=url)
+    return BiUser(name=name, password=password, url=url, reader_role=reader)

@@ -13,8 +13,7 @@ from django.db import connections
 from psycopg import sql
 
 from reports.models import SCHEMA, Freshness, ReportView
-
-READER_ROLE = "reports_reader"
+from reports.roles import LEGACY_READER_ROLE, reader_role
 
 
 def report_view_classes() -> list[type[ReportView]]:
@@ -35,9 +34,23 @@ def _view_identifier(view) -> sql.Identifier:
     return sql.Identifier(SCHEMA, view._meta.db_table.split(".", 1)[1])
 
 
+def _reader_role_in_place(cursor) -> str:
+    """This database's reader role once reports.0005 made it (it can CONNECT here); the shared
+    one while the database is migrated back to a state before that."""
+    role = reader_role(cursor)
+    cursor.execute(
+        "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %s "
+        "AND has_database_privilege(oid, current_database(), 'CONNECT'))",
+        [role],
+    )
+    (exists,) = cursor.fetchone()
+    return role if exists else LEGACY_READER_ROLE
+
+
 def reports_views_document_and_grant(*, using: str = "default") -> None:
     """COMMENT ON every view and column from the models, and GRANT SELECT to the reader."""
     with connections[using].cursor() as cursor:
+        reader = sql.Identifier(_reader_role_in_place(cursor))
         for view in [*report_view_classes(), Freshness]:
             name = _view_identifier(view)
             cursor.execute(
@@ -51,9 +64,7 @@ def reports_views_document_and_grant(*, using: str = "default") -> None:
                     ),
                     [field.db_comment],
                 )
-            cursor.execute(
-                sql.SQL("GRANT SELECT ON {} TO {}").format(name, sql.Identifier(READER_ROLE))
-            )
+            cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(name, reader))
 
 
 def reports_views_after_sync(sender, *, using: str, **kwargs) -> None:

@@ -1,4 +1,5 @@
-"""BI access: a LOGIN role in reports_reader reads every report view and nothing else."""
+"""BI access: a LOGIN role in this database's reader role reads every report view and nothing
+else (a second database of the app: test_bi_databases.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from orders.models import Customer
 from reports.management.commands.create_bi_user import SOCKET_ONLY
 from reports.models import StatusCounts
 from reports.refresh import reports_refresh
-from reports.schema import READER_ROLE, report_view_classes, reports_views_document_and_grant
+from reports.roles import LEGACY_READER_ROLE, reader_role
+from reports.schema import report_view_classes, reports_views_document_and_grant
 from reports.tests.conftest import assert_url_connects, other_connection
 
 # Tests that only try what a reader may not do need no committed rows: they share one BI user
@@ -189,6 +191,7 @@ def test_a_reader_cannot_take_the_refresh_lock_or_move_the_state(reader_url, rea
 
 def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
     with connection.cursor() as cursor:
+        role = reader_role(cursor)
         cursor.execute(
             "SELECT n.nspname || '.' || c.relname FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -196,10 +199,10 @@ def test_the_reader_role_holds_select_on_the_views_and_nothing_more():
             "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
             "AND (has_table_privilege(%(role)s, c.oid, 'SELECT') "
             "  OR has_table_privilege(%(role)s, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))",
-            {"role": READER_ROLE},
+            {"role": role},
         )
         readable = sorted(row[0] for row in cursor.fetchall())
-        cursor.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [READER_ROLE])
+        cursor.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [role])
         assert cursor.fetchone() == (False,)
     views = [f"reports.{view.view_name()}" for view in report_view_classes()]
     assert readable == sorted([*views, "reports.freshness"])
@@ -227,7 +230,13 @@ def test_bad_or_taken_names_are_refused():
     with pytest.raises(CommandError, match="not a valid role name"):
         call_command("create_bi_user", "Robert'); DROP TABLE orders_order;--")
     with pytest.raises(CommandError, match="already exists"):
-        call_command("create_bi_user", READER_ROLE)
+        call_command("create_bi_user", LEGACY_READER_ROLE)
+    with connection.cursor() as cursor:
+        reader = reader_role(cursor)
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_bi_user", reader)
+    with pytest.raises(CommandError, match="is reserved"):  # another database's, some day
+        call_command("create_bi_user", "reports_reader_orders_next")
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,9 @@ SOCKET_ONLY = (
 
 class Command(BaseCommand):
     help = (
-        "Create a PostgreSQL LOGIN role for a BI tool, member of reports_reader (SELECT on the "
-        "reports views only); its connection URL is printed alone on the last line."
+        "Create a PostgreSQL LOGIN role for a BI tool, member of this database's reader role "
+        "reports_reader_<database> (CONNECT to this database, SELECT on the reports views "
+        "only); its connection URL is printed alone on the last line."
     )
 
     def add_arguments(self, parser):
@@ -55,7 +56,8 @@ class Command(BaseCommand):
         except BiUserError as error:
             raise CommandError(str(error)) from error
         self.stderr.write(
-            f"Created role {user.name!r} in reports_reader: SELECT on schema reports only, "
+            f"Created role {user.name!r} in {user.reader_role}: this database only, "
+            "SELECT on schema reports only, "
             f"read-only sessions, statement_timeout {options['statement_timeout']}, "
             f"at most {options['connection_limit']} connections."
         )
