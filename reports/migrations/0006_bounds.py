@@ -5,7 +5,7 @@ from project.sqlfiles import read_sql
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0004_refresh_failures"),
+        ("reports", "0005_reader_role_per_database"),
     ]
 
     operations = [
