@@ -119,18 +119,14 @@ def main(argv: list[str] | None = None) -> None:
     from bench.datasets import dataset_prepare
     from bench.live import Follower, _status_max_id
     from project.sqlfiles import run_sql
-    from reports.refresh import reports_refresh
+    from reports.refresh import FOLLOW_INTERVAL_S, reports_refresh
 
     dataset = dataset_prepare(orders=args.orders)
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM orders_order ORDER BY random() LIMIT 20000")
         ids = [row[0] for row in cursor.fetchall()]
     status_after = _status_max_id()
-    interval = args.interval
-    if interval is None:
-        from reports.management.commands.refresh_reports import DEFAULT_INTERVAL_S
-
-        interval = DEFAULT_INTERVAL_S
+    interval = FOLLOW_INTERVAL_S if args.interval is None else args.interval
     follower = Follower(interval_s=interval)
     writers = Writers(ids=ids, count=args.writers, rate=args.rate, seconds=args.seconds)
     lags: list[float] = []

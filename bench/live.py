@@ -57,7 +57,7 @@ from orders.schemas import UploadIn
 from orders.services import order_upsert_many
 from project.sqlfiles import read_sql, run_sql
 from reports.consistency import reports_check
-from reports.refresh import FULL, INCREMENTAL, reports_pending
+from reports.refresh import FOLLOW_INTERVAL_S, FULL, INCREMENTAL, reports_pending
 from reports.selectors import product_top, report_rows, revenue_daily_last_day
 
 SAMPLE_SEED = 20261122
@@ -84,7 +84,6 @@ CARRIED_PLAN_NOTE = (
 )
 UPLOAD_RUNS = 7  # timed runs of each upload variant, on and off alternating
 FOLLOW_START_S = 60.0
-FOLLOW_INTERVAL_S = 0.25  # refresh_reports --follow's default
 LAG_DEADLINE_S = 30.0  # a change not covered by as_of this long after its commit counts as missed
 POLL_S = 0.005
 RUN_LINE = re.compile(r"^incremental: .* in ([\d,]+) ms$")

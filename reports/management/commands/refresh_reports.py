@@ -5,11 +5,8 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.refresh import RefreshRun, reports_follow, reports_refresh
+from reports.refresh import FOLLOW_INTERVAL_S, RefreshRun, reports_follow, reports_refresh
 
-# The follower's poll of the change log (a query that stops at its first row): the lag a quiet
-# moment adds to a commit's way into the reports (docs/DESIGN.md §6).
-DEFAULT_INTERVAL_S = 0.25
 MESSAGE_LOCKED = "Another refresh_reports run holds the lock; nothing applied."
 MESSAGE_FOLLOWING = "Following the change log (every {interval} s); stop with Ctrl-C or SIGTERM."
 MESSAGE_STOPPED = "Stopped."
@@ -53,8 +50,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval",
             type=float,
-            default=DEFAULT_INTERVAL_S,
-            help=f"--follow: seconds between polls of the change log ({DEFAULT_INTERVAL_S})",
+            default=FOLLOW_INTERVAL_S,
+            help=f"--follow: seconds between polls of the change log ({FOLLOW_INTERVAL_S})",
         )
 
     def handle(self, *args, **options):
