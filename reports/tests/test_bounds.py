@@ -6,6 +6,7 @@ order must cost the refresher work in proportion to its size, not its square.
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -22,7 +23,7 @@ from orders.schemas import MAX_ITEMS, MAX_ORDERS, MAX_QUANTITY, UploadIn
 from orders.services import order_status_add, order_upsert_many
 from orders.tests.factories import make_order
 from reports.consistency import reports_check
-from reports.refresh import reports_refresh
+from reports.refresh import reports_follow, reports_refresh
 from reports.tests.conftest import api_client, csv_rows, json_body, refresh_times_out
 
 LARGEST_PRICE = Decimal("99999999.99")  # orders_orderitem.price: numeric(10, 2)
@@ -226,4 +227,38 @@ def test_a_big_change_is_applied_in_bounded_batches_oldest_first():
     assert revenues == [[new, old, old], [new, new, old], [new, new, new]]
     # as_of never claims a change it has not applied, and never goes back.
     assert before < runs[0].as_of < runs[1].as_of < runs[2].as_of
+    no_differences()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_follower_runs_batch_after_batch_without_waiting_until_the_log_is_empty(settings):
+    settings.REPORTS_APPLY_BATCH_ORDERS = 2
+    assert not reports_refresh().failed
+    received_at = timezone.now()
+    order_upsert_many(
+        upload=UploadIn.model_validate(
+            {"user": "batched", "orders": [widest_order(f"B-{n}") for n in range(5)]}
+        ),
+        received_at=received_at,
+    )
+    runs = []
+    stop = threading.Event()
+
+    def on_run(run) -> None:
+        runs.append(run)
+        if not run.more_pending:
+            stop.set()
+
+    follower = threading.Thread(
+        target=reports_follow, kwargs={"stop": stop, "interval": 5.0, "on_run": on_run}
+    )
+    follower.start()
+    follower.join(timeout=30)
+    stop.set()
+
+    assert [(run.orders_touched, run.more_pending) for run in runs] == [
+        (2, True),
+        (2, True),
+        (1, False),
+    ]
     no_differences()
