@@ -2,8 +2,8 @@
 
     python -m bench.apply_profile [--orders 1000000] [--changes 1000] [--rounds 5]
 
-On the benchmark dataset of `--orders` orders: commits `--changes` changed orders (each gets a
-new Cancelled status a day after it was created: a refund or a failed payment), then runs
+On the benchmark dataset of `--orders` orders: commits `--changes` changed orders (a third get
+a new status, a third one item's quantity + 1, a third one line moved to another sku), then runs
 `reports/sql/live_apply.sql` statement by statement in a REPEATABLE READ transaction holding the
 refresh lock, timing each, and rolls it back, `--rounds` times (the change log is left as it
 was, so every round applies the same changes). Prints each statement's median time and share.
@@ -18,6 +18,7 @@ import statistics
 import time
 
 from bench.support import machine, setup_django
+from project.sqlfiles import read_sql, run_sql
 
 STATEMENT_END = re.compile(r";\s*\n")
 
@@ -37,27 +38,57 @@ def _label(statement: str) -> str:
     return " ".join(" ".join(code).split())[:90]
 
 
-def _change(cursor, *, changes: int, seed: int) -> list[int]:
+def _change(cursor, *, changes: int, seed: int) -> dict:
+    """Change `changes` orders: a third get a new status (a refund or a payment), a third one
+    item's quantity +1, a third one item moved to another sku. Returns what _undo needs."""
     cursor.execute(
         "SELECT id FROM orders_order WHERE id %% 997 = %s ORDER BY id LIMIT %s", [seed, changes]
     )
     ids = [row[0] for row in cursor.fetchall()]
+    statuses, quantities, skus = ids[0::3], ids[1::3], ids[2::3]
+    cursor.execute("SELECT coalesce(max(id), 0) FROM orders_orderstatus")
+    status_after = cursor.fetchone()[0]
+    run_sql(cursor, "bench", "live_status_change.sql", {"ids": statuses})
     cursor.execute(
-        "INSERT INTO orders_orderstatus (order_id, status, created) "
-        "SELECT id, 'Cancelled', o.created_at + interval '1 day' "
-        "FROM orders_order AS o WHERE id = ANY(%s)",
-        [ids],
+        "UPDATE orders_orderitem SET quantity = quantity + 1 WHERE id IN ("
+        "SELECT min(id) FROM orders_orderitem WHERE order_id = ANY(%s) GROUP BY order_id)",
+        [quantities],
     )
-    return ids
+    cursor.execute(
+        "SELECT min(id) FROM orders_orderitem WHERE order_id = ANY(%s) GROUP BY order_id",
+        [skus],
+    )
+    items = [row[0] for row in cursor.fetchall()]
+    cursor.execute("SELECT id, sku FROM orders_orderitem WHERE id = ANY(%s)", [items])
+    moved = cursor.fetchall()
+    cursor.execute(
+        "UPDATE orders_orderitem SET sku = (SELECT sku FROM orders_orderitem AS other "
+        "WHERE other.id = orders_orderitem.id + 7) WHERE id = ANY(%s)",
+        [items],
+    )
+    return {
+        "ids": ids,
+        "status_after": status_after,
+        "statuses": statuses,
+        "quantities": quantities,
+        "moved": moved,
+    }
 
 
-def _undo(cursor, ids: list[int]) -> None:
-    cursor.execute(
-        "DELETE FROM orders_orderstatus AS s USING orders_order AS o "
-        "WHERE s.order_id = o.id AND o.id = ANY(%s) AND s.status = 'Cancelled' "
-        "AND s.created = o.created_at + interval '1 day'",
-        [ids],
+def _undo(cursor, changed: dict) -> None:
+    run_sql(
+        cursor,
+        "bench",
+        "live_statuses_undo.sql",
+        {"after": changed["status_after"], "ids": changed["statuses"]},
     )
+    cursor.execute(
+        "UPDATE orders_orderitem SET quantity = quantity - 1 WHERE id IN ("
+        "SELECT min(id) FROM orders_orderitem WHERE order_id = ANY(%s) GROUP BY order_id)",
+        [changed["quantities"]],
+    )
+    for item_id, sku in changed["moved"]:
+        cursor.execute("UPDATE orders_orderitem SET sku = %s WHERE id = %s", [sku, item_id])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,18 +96,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=1_000_000, help="dataset size")
     parser.add_argument("--changes", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--seed", type=int, default=7, help="which orders (id %% 997 = seed); a new one is cold"
+    )
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection, transaction
 
     from bench.datasets import dataset_prepare
-    from project.sqlfiles import read_sql
     from reports.refresh import reports_refresh
 
     dataset = dataset_prepare(orders=args.orders)
     statements = _statements(read_sql("reports", "live_apply.sql"))
     with transaction.atomic(), connection.cursor() as cursor:
-        ids = _change(cursor, changes=args.changes, seed=7)
+        changed = _change(cursor, changes=args.changes, seed=args.seed)
     samples: list[list[float]] = [[] for _ in statements]
     totals = []
     try:
@@ -93,12 +126,13 @@ def main(argv: list[str] | None = None) -> None:
                 cursor.execute("ROLLBACK")
     finally:
         with transaction.atomic(), connection.cursor() as cursor:
-            _undo(cursor, ids)
+            _undo(cursor, changed)
         reports_refresh()
     total = statistics.median(totals)
     print(f"# live_apply.sql statement by statement ({machine()})")
     print(
-        f"{dataset.database}: {len(ids):,} orders changed (a new Cancelled status each), "
+        f"{dataset.database}: {len(changed['ids']):,} orders changed (a third each: a status, "
+        "a quantity, a line moved to another sku), "
         f"median of {args.rounds} rounds: {total * 1000:.1f} ms in all\n"
     )
     print("| ms | share | statement |")
