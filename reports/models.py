@@ -233,7 +233,16 @@ class ProductSalesDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.product_sales"
 
 
+class AlsoBoughtBasketDefinition(Definition):
+    sql = read_sql("reports", "definition_also_bought_basket.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.also_bought_basket"
+
+
 class AlsoBoughtPairDefinition(Definition):
+    dependencies = ["reports.AlsoBoughtBasketDefinition"]
     sql = read_sql("reports", "definition_also_bought_pair.sql")
 
     class Meta:

@@ -125,7 +125,7 @@ def rebuild_steps() -> list[tuple[str, Callable]]:
         return cursor.rowcount
 
     def merge(stored):
-        return lambda cursor: stored_merge(stored)
+        return lambda cursor: stored_merge(stored, rebuilding=True)
 
     return [
         ("order_applied (every order's contribution)", contributions),

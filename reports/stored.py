@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import connection
 from psycopg import sql
 
+from project.sqlfiles import read_sql
 from reports.models import DATA_SCHEMA, DEFINITION_SCHEMA, SCHEMA
 from reports.schema import report_view_classes
 
@@ -31,6 +32,15 @@ class StoredTable:
     # True: derived from other stored tables through the view reports_data.<name>_source,
     # not from the orders through a definition.
     source: bool = False
+    # A SQL file giving the same rows from reports_data.order_applied, which a full rebuild
+    # reads right after rebuilding it (cheaper than the definition); None: the definition.
+    rebuild: str | None = None
+
+    @property
+    def rebuild_source(self) -> sql.Composable:
+        if self.rebuild is None:
+            return self.definition
+        return sql.SQL("({}) AS rebuilt").format(sql.SQL(read_sql("reports", self.rebuild)))
 
     @property
     def table(self) -> sql.Identifier:
@@ -63,13 +73,19 @@ RANK_TABLES = (
     StoredTable("revenue_bucket", key=("bucket",), columns=("levels",), source=True),
 )
 ALSO_BOUGHT_PAIR = StoredTable(
-    "also_bought_pair", key=("sku", "other_sku"), columns=("orders_together",)
+    "also_bought_pair",
+    key=("sku", "other_sku"),
+    columns=("orders_together",),
+    rebuild="rebuild_also_bought_pair.sql",
 )
 STORED_TABLES = (
     CUSTOMER_STATS,
     *RANK_TABLES,
     StoredTable(
-        "product_sales", key=("sku",), columns=("name", "units_sold", "revenue", "orders_count")
+        "product_sales",
+        key=("sku",),
+        columns=("name", "units_sold", "revenue", "orders_count"),
+        rebuild="rebuild_product_sales.sql",
     ),
     ALSO_BOUGHT_PAIR,
     StoredTable(
@@ -154,8 +170,13 @@ def _arrays(columns: list[list]) -> sql.Composed:
     )
 
 
-def stored_merge(stored: StoredTable, *, keys: list[tuple] | None = None) -> int:
-    """Make `stored` equal its definition (only at `keys` when given); returns rows changed."""
+def stored_merge(
+    stored: StoredTable, *, keys: list[tuple] | None = None, rebuilding: bool = False
+) -> int:
+    """Make `stored` equal its definition (only at `keys` when given); returns rows changed.
+
+    `rebuilding`: order_applied was just rebuilt in this transaction, so the table's rebuild
+    source (the same rows, from order_applied) may stand for its definition."""
     restrict = sql.SQL("")
     params: list = []
     if keys is not None:
@@ -170,7 +191,10 @@ def stored_merge(stored: StoredTable, *, keys: list[tuple] | None = None) -> int
     statements = [
         sql.SQL(
             "CREATE TEMP TABLE stored_fresh ON COMMIT DROP AS SELECT {columns} FROM {definition}"
-        ).format(columns=_names(everything), definition=_definition_of(stored))
+        ).format(
+            columns=_names(everything),
+            definition=stored.rebuild_source if rebuilding else _definition_of(stored),
+        )
         + restrict,
         sql.SQL(
             "DELETE FROM {table} AS stored WHERE {scope} NOT EXISTS ("

@@ -4,8 +4,8 @@
 --    bigint id can number (< 2^63 < 10^19): < 10^36, so no sum can overflow (docs/DESIGN.md §6).
 --    The report views over these columns are dropped here; migrate re-creates them (pgviews) with
 --    their grants and comments.
--- 2. also-bought counts only baskets of at most also_bought_max_skus() distinct skus: a wider
---    order adds no pairs (its pair count would grow with the square of its width).
+-- 2. also-bought counts only baskets of at most reports_definition.also_bought_basket's
+--    max_skus distinct skus (a view: migrate re-creates it): a wider order adds no pairs.
 DROP VIEW IF EXISTS reports.customer_stats, reports.product_sales, reports.also_bought,
     reports.daily_order_stats, reports.monthly_revenue;
 DROP VIEW reports_data.revenue_bucket_source, reports_data.revenue_level_source;
@@ -23,13 +23,6 @@ CREATE VIEW reports_data.revenue_bucket_source AS
 SELECT reports_data.revenue_bucket(total_revenue) AS bucket, count(*) AS levels
 FROM reports_data.revenue_level_source
 GROUP BY 1;
-
-CREATE FUNCTION reports_data.also_bought_max_skus() RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN 50;
-COMMENT ON FUNCTION reports_data.also_bought_max_skus() IS
-    'The widest basket (distinct skus of one order) that counts in also-bought; a wider order '
-    'adds no pairs. Changing it needs a migration and refresh_reports --full.';
 
 -- Pairs of baskets wider than the cap that are stored now go at the next run.
 UPDATE reports_data.refresh_state

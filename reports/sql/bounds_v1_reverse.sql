@@ -14,6 +14,5 @@ CREATE VIEW reports_data.revenue_bucket_source AS
 SELECT reports_data.revenue_bucket(total_revenue) AS bucket, count(*) AS levels
 FROM reports_data.revenue_level_source
 GROUP BY 1;
-DROP FUNCTION reports_data.also_bought_max_skus();
 UPDATE reports_data.refresh_state
 SET rebuild_required = true, rebuild_reason = 'also-bought basket cap removed';

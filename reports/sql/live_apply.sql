@@ -215,7 +215,7 @@ FROM live_delta AS d,
      unnest(d.skus) AS a (sku),
      unnest(d.skus) AS b (sku)
 WHERE d.status IS DISTINCT FROM 'Cancelled'
-  AND cardinality(d.skus) BETWEEN 2 AND reports_data.also_bought_max_skus()
+  AND cardinality(d.skus) BETWEEN 2 AND (SELECT max_skus FROM reports_definition.also_bought_basket)
   AND a.sku <> b.sku
 GROUP BY a.sku, b.sku
 HAVING sum(d.sign) <> 0;

@@ -163,25 +163,29 @@ WIDE_SKUS = 1_000
 
 
 @pytest.mark.django_db
-def test_a_very_wide_order_adds_no_also_bought_pairs_and_a_narrow_one_does():
+def test_a_basket_of_more_than_50_skus_adds_no_also_bought_pairs_in_every_path():
+    """The cap is read by the definition, the incremental apply and the full rebuild: at 50
+    distinct skus an order counts, at 51 it does not, and all three agree."""
     upload(
         {
             "user": "wholesale",
             "orders": [
-                {**widest_order("WIDE-1", skus=WIDE_SKUS), "total_amount": Decimal("1.00")},
-                {**widest_order("NARROW-1", skus=3), "total_amount": Decimal("1.00")},
+                {**widest_order("WIDE-1000", skus=WIDE_SKUS), "total_amount": Decimal("1.00")},
+                {**widest_order("EDGE-51", skus=51), "total_amount": Decimal("1.00")},
+                {**widest_order("EDGE-50", skus=50), "total_amount": Decimal("1.00")},
+                {**widest_order("NARROW-3", skus=3), "total_amount": Decimal("1.00")},
             ],
         }
     )
 
-    assert not reports_refresh().failed
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM reports_data.also_bought_pair")
-        assert cursor.fetchone()[0] == 3 * 2
-        cursor.execute("SELECT count(*) FROM reports_data.product_sales")
-        assert cursor.fetchone()[0] == WIDE_SKUS
-    no_differences()
+    for full in (False, True):
+        assert not reports_refresh(full=full).failed
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sum(orders_together) FROM reports_data.also_bought_pair")
+            assert cursor.fetchone()[0] == 50 * 49 + 3 * 2
+            cursor.execute("SELECT count(*) FROM reports_data.product_sales")
+            assert cursor.fetchone()[0] == WIDE_SKUS
+        no_differences()
 
 
 @pytest.mark.django_db(transaction=True)
