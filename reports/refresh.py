@@ -122,7 +122,9 @@ def rebuild_steps() -> list[tuple[str, Callable]]:
 
     def contributions(cursor) -> int:
         run_sql(cursor, "reports", "live_rebuild.sql")
-        return cursor.rowcount
+        orders = cursor.rowcount
+        cursor.execute("RESET max_parallel_workers_per_gather")  # its SET LOCAL, for the rest
+        return orders
 
     def merge(stored):
         return lambda cursor: stored_merge(stored, rebuilding=True)
