@@ -50,6 +50,7 @@ ERROR_NO_STATS_YET = (
 )
 ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
 ERROR_RANGE_REVERSED = "must not be after {other}"
+ERROR_AFTER_LAST_DAY = "must not be after to (by default the last day with orders, {last})"
 ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv operation"
 
 
@@ -215,7 +216,7 @@ def revenue_monthly_page(request: HttpRequest, query: Query[s.MonthlyQuery]):
         return csv_redirect(request)
     _ordered(query.first, query.last)
     month = {"from": query.first, "to": query.last}
-    echo = {name: value and value.strftime("%Y-%m") for name, value in month.items()}
+    echo = {name: s.month_text(value) for name, value in month.items()}
     body = _page(request, revenue_monthly(first=query.first, last=query.last), limit=None, **echo)
     del body["limit"]
     return body
@@ -228,14 +229,19 @@ def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyCsvQuery]):
 
 
 def _days(request: HttpRequest, query: s.DailyCsvQuery) -> tuple[datetime.date, datetime.date]:
-    """The range asked for; by default the last 31 days with data (never before 0001-01-01)."""
+    """The range asked for; by default the last 31 days with data (never before 2000-01-01)."""
     _ordered(query.first, query.last)
-    return revenue_daily_range(
+    first, last = revenue_daily_range(
         first=query.first,
         last=query.last,
         default_days=s.DAILY_DEFAULT_DAYS,
+        not_before=s.EARLIEST_DAY,
         using=reports_db(request),
     )
+    if first > last:  # `to` left to its default, before `from`
+        detail = ERROR_AFTER_LAST_DAY.format(last=last.isoformat())
+        raise query_problem([FieldError(pointer("query", "from"), detail)])
+    return first, last
 
 
 @_json_and_csv("/reports/revenue/daily", response=s.DailyPage, operation_id="revenue_daily")
