@@ -13,7 +13,19 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, create_model
 
 from api.csv_stream import CsvLimit, Format
-from api.types import MAX_INTEGER, Day, Money, Month, Offset, Out, QueryText, invalid, page_size
+from api.types import (
+    MAX_INTEGER,
+    Day,
+    Money,
+    Month,
+    Offset,
+    Out,
+    QueryText,
+    invalid,
+    page_size,
+    text_of,
+)
+from orders.models import OrderItem
 from orders.schemas import EARLIEST_TIME
 
 AsOf = Annotated[
@@ -85,6 +97,15 @@ class AlsoBoughtCsvQuery(Schema):
     limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
 
 
+# A sku as the upload takes it (NFC, up to its length, no NUL or invisible characters): every
+# sku a report shows can be asked for, and one that no upload could store is a 400.
+Sku = text_of(OrderItem, "sku")
+
+
+class ProductAlsoBoughtCsvQuery(AlsoBoughtCsvQuery):
+    sku: Sku = Field(..., description="the product's sku, any text the upload accepts")
+
+
 class MonthlyCsvQuery(Schema):
     first: ReportMonth | None = Field(
         None, alias="from", description="first month, YYYY-MM, from 2000-01"
@@ -120,6 +141,7 @@ RankingQuery = _json_list(RankingCsvQuery, limit=CUSTOMERS_PAGE)
 LoyalQuery = _json_list(LoyalCsvQuery, limit=CUSTOMERS_PAGE)
 ProductQuery = _json_list(ProductCsvQuery, limit=PRODUCTS_PAGE)
 AlsoBoughtQuery = _json_list(AlsoBoughtCsvQuery)
+ProductAlsoBoughtQuery = _json_list(ProductAlsoBoughtCsvQuery)
 MonthlyQuery = _json_list(MonthlyCsvQuery)
 DailyQuery = _json_list(DailyCsvQuery)
 

@@ -203,6 +203,8 @@ GET_ENDPOINTS = {
     "/api/reports/customers/loyal": ["min_completed_orders", "limit", "offset"],
     "/api/reports/products/top": ["by", "limit", "format"],
     "/api/reports/products/SKU-1/also-bought": ["limit", "format"],
+    "/api/reports/products/also-bought": ["sku", "limit", "format"],
+    "/api/reports/products/also-bought.csv": ["sku", "limit"],
     "/api/reports/revenue/monthly": ["from", "to", "format"],
     "/api/reports/revenue/daily": ["from", "to", "format"],
     "/api/v1/orders/cancelled/": ["page", "page_size", "cursor", "format"],
