@@ -146,6 +146,17 @@ MonthlyQuery = _json_list(MonthlyCsvQuery)
 DailyQuery = _json_list(DailyCsvQuery)
 
 
+class DashboardQuery(Schema):
+    """The dashboard's data (reports.dashboard): the API's types, so the same input gets the
+    same 400. An absent `sku` or `user` is the top one."""
+
+    first: ReportDay | None = Field(None, alias="from")
+    last: ReportDay | None = Field(None, alias="to")
+    sku: Sku | None = None
+    user: QueryText | None = None
+    cursor: str | None = None
+
+
 class LoyalRow(Out):
     customer_id: int
     user: str
