@@ -1,8 +1,11 @@
 """CSV answers of the list reports, streamed: memory stays flat whatever the number of rows.
 
-Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or
-a carriage return: OWASP's "CSV injection") are prefixed with a single quote, so a customer
-named `=HYPERLINK(...)` shows as text. Numbers are written as numbers, never prefixed.
+Text cells that a spreadsheet could run as a formula are prefixed with a single quote (OWASP's
+"CSV injection"), so a customer named `=HYPERLINK(...)` shows as text: those starting with a tab
+or a carriage return, and those whose first character after any leading whitespace is `=`, `+`,
+`-`, `@` or a compatibility form of one (fullwidth U+FF1D and its kin, small U+FE66: NFKC).
+LibreOffice's "Trim spaces" import option makes ` =1+1` a formula (docs/DESIGN.md, "CSV
+cells"). Numbers are written as numbers, never prefixed.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import itertools
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -19,7 +23,8 @@ from ninja import Field
 from api.types import MAX_INTEGER
 
 AS_OF_HEADER = "X-Report-As-Of"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("\t", "\r")
+FORMULA_SIGNS = frozenset("=+-@")
 
 
 class _Echo:
@@ -34,9 +39,16 @@ def _cell(value) -> object:
         return ""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()  # the same text as in the JSON answers
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
+
+
+def _formula_like(text: str) -> bool:
+    first = text.lstrip()[:1]
+    return text.startswith(FORMULA_STARTS) or (
+        first != "" and unicodedata.normalize("NFKC", first)[:1] in FORMULA_SIGNS
+    )
 
 
 def _lines(rows: Iterator[tuple]) -> Iterator[str]:

@@ -12,7 +12,7 @@ import datetime
 from typing import Annotated, Any
 
 from ninja import Field
-from pydantic import BaseModel, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema
 
 from api.errors import body_problem
 from api.problems import FieldError, pointer
@@ -23,14 +23,19 @@ MAX_ORDERS = 5_000
 MAX_ITEMS = 1_000
 MAX_QUANTITY = 1_000_000
 # A status time far in the future would stay the order's current status for ever (no later
-# event could beat it): only clock skew is allowed.
+# event could beat it): only clock skew is allowed. Order times have the same bound.
 STATUS_FUTURE_SKEW = datetime.timedelta(minutes=5)
+# Nothing is dated before this: earlier times are the zero values of clocks and parsers
+# (0001-01-01, 1900-01-01, 1970-01-01), and one of them would widen every report's range for
+# ever. The reports' `from`/`to` parameters start here too (reports.schemas).
+EARLIEST_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 STATUS_ALIASES = {
     **dict.fromkeys(("pending", "new", "created"), Status.PENDING),
     **dict.fromkeys(("complete", "completed", "delivered", "paid"), Status.COMPLETE),
     **dict.fromkeys(("cancelled", "canceled", "failed", "refunded"), Status.CANCELLED),
 }
 ERROR_STATUS_IN_FUTURE = "must not be more than 5 minutes in the future"
+ERROR_BEFORE_EARLIEST = "must not be before 2000-01-01T00:00:00Z"
 
 
 def _status(value: Any) -> Status:
@@ -46,6 +51,28 @@ StatusName = Annotated[
 ]
 
 
+def _bounded(value: datetime.datetime) -> datetime.datetime:
+    if value < EARLIEST_TIME:
+        raise invalid(ERROR_BEFORE_EARLIEST)
+    if value > datetime.datetime.now(datetime.UTC) + STATUS_FUTURE_SKEW:
+        raise invalid(ERROR_STATUS_IN_FUTURE)
+    return value
+
+
+# When an order or a status event happened: from EARLIEST_TIME to now plus clock skew.
+EventTime = Annotated[
+    Instant,
+    AfterValidator(_bounded),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "not before 2000-01-01T00:00:00Z nor more than 5 minutes from now",
+        }
+    ),
+]
+
+
 class ItemIn(BaseModel):
     sku: text_of(OrderItem, "sku")
     name: text_of(OrderItem, "name", identifier=False)
@@ -55,10 +82,10 @@ class ItemIn(BaseModel):
 
 class OrderIn(BaseModel):
     order_number: text_of(Order, "order_number")
-    created_at: Instant
+    created_at: EventTime
     total_amount: money_of(Order, "total_amount")
     status: StatusName
-    status_at: Instant | None = Field(None, description="when the status took effect")
+    status_at: EventTime | None = Field(None, description="when the status took effect")
     items: list[ItemIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
 
@@ -78,7 +105,7 @@ class UploadOut(Out):
 
 class StatusIn(BaseModel):
     status: StatusName
-    created: Instant | None = Field(None, description="when it happened (default: now)")
+    created: EventTime | None = Field(None, description="when it happened (default: now)")
 
 
 class StatusOut(Out):
@@ -113,9 +140,8 @@ class OrderOut(Out):
 
 
 def upload_problems(upload: UploadIn) -> None:
-    """Problem(422) for what the fields cannot say alone: repeats, status times."""
+    """Problem(422) for what the fields cannot say alone: repeats, a status before its order."""
     errors, first_seen = [], {}
-    latest = datetime.datetime.now(datetime.UTC) + STATUS_FUTURE_SKEW
     for index, order in enumerate(upload.orders):
         where = pointer("orders", index, "order_number")
         if order.order_number in first_seen:
@@ -125,18 +151,14 @@ def upload_problems(upload: UploadIn) -> None:
         at = pointer("orders", index, "status_at")
         if order.status_at is not None and order.status_at < order.created_at:
             errors.append(FieldError(at, "must not be before created_at"))
-        elif order.status_at is not None and order.status_at > latest:
-            errors.append(FieldError(at, ERROR_STATUS_IN_FUTURE))
     if errors:
         raise body_problem(errors)
 
 
 def status_problems(change: StatusIn, *, order_created_at: datetime.datetime) -> None:
-    """Problem(422) when the event's time is before its order or beyond clock skew."""
+    """Problem(422) when the event's time is before its order (its type bounds the rest)."""
     if change.created is None:
         return
-    if change.created > datetime.datetime.now(datetime.UTC) + STATUS_FUTURE_SKEW:
-        raise body_problem([FieldError("/created", ERROR_STATUS_IN_FUTURE)])
     if change.created < order_created_at:
         detail = f"must not be before the order's created_at ({order_created_at.isoformat()})"
         raise body_problem([FieldError("/created", detail)])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from urllib.parse import unquote
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -50,6 +49,7 @@ ERROR_NO_STATS_YET = (
 )
 ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
 ERROR_RANGE_REVERSED = "must not be after {other}"
+ERROR_AFTER_LAST_DAY = "must not be after to (by default the last day with orders, {last})"
 ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv operation"
 
 
@@ -74,7 +74,9 @@ def _csv(request: HttpRequest, query: ReportQuery, filename: str):
     return csv_response(report_stream(query, using=using), filename=filename, as_of=as_of)
 
 
-def _json_and_csv(path: str, *, response, operation_id: str, missing: bool = False) -> Callable:
+def _json_and_csv(
+    path: str, *, response, operation_id: str, missing: bool = False, deprecated: bool = False
+) -> Callable:
     """Register a JSON list and, at `path.csv`, its CSV export (registered by the caller)."""
     return router.get(
         path,
@@ -83,16 +85,20 @@ def _json_and_csv(path: str, *, response, operation_id: str, missing: bool = Fal
         operation_id=operation_id,
         openapi_extra=problems(*[404] * missing, also=REDIRECT_DOCUMENT),
         by_alias=True,  # from, to
+        deprecated=deprecated,
     )
 
 
-def _csv_operation(path: str, *, operation_id: str, missing: bool = False) -> Callable:
+def _csv_operation(
+    path: str, *, operation_id: str, missing: bool = False, deprecated: bool = False
+) -> Callable:
     return router.get(
         path,
         response=CSV_RESPONSE,
         auth=all_customers_key,
         operation_id=operation_id,
         openapi_extra=problems(*[404] * missing, also=CSV_DOCUMENT),
+        deprecated=deprecated,
     )
 
 
@@ -179,27 +185,62 @@ def _known_product(request: HttpRequest, sku: str) -> None:
         raise Problem(404, ERROR_UNKNOWN_PRODUCT.format(sku=sku))
 
 
+def _also_bought_page(request: HttpRequest, sku: str, limit: int) -> dict:
+    _known_product(request, sku)
+    return _page(request, product_also_bought(sku=sku, limit=limit), limit=limit, sku=sku)
+
+
+def _also_bought_csv(request: HttpRequest, sku: str, limit: int | None):
+    _known_product(request, sku)
+    return _csv(request, product_also_bought(sku=sku, limit=limit), "also_bought")
+
+
 @_json_and_csv(
-    "/reports/products/{sku}/also-bought",
+    "/reports/products/also-bought",
     response=s.AlsoBoughtPage,
     operation_id="product_also_bought",
     missing=True,
 )
-def product_also_bought_page(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtQuery]):
-    """Seed 002: customers who bought this product also bought these."""
+def product_also_bought_page(request: HttpRequest, query: Query[s.ProductAlsoBoughtQuery]):
+    """Seed 002: customers who bought this product also bought these (any sku: `A/1`, `..`)."""
     if query.format == "csv":
         return csv_redirect(request)
-    _known_product(request, sku)
-    selected = product_also_bought(sku=sku, limit=query.limit)
-    return _page(request, selected, limit=query.limit, sku=sku)
+    return _also_bought_page(request, query.sku, query.limit)
 
 
 @_csv_operation(
-    "/reports/products/{sku}/also-bought.csv", operation_id="product_also_bought_csv", missing=True
+    "/reports/products/also-bought.csv", operation_id="product_also_bought_csv", missing=True
 )
-def product_also_bought_csv(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtCsvQuery]):
-    _known_product(request, sku)
-    return _csv(request, product_also_bought(sku=sku, limit=query.limit), "also_bought")
+def product_also_bought_csv(request: HttpRequest, query: Query[s.ProductAlsoBoughtCsvQuery]):
+    return _also_bought_csv(request, query.sku, query.limit)
+
+
+@_json_and_csv(
+    "/reports/products/{sku}/also-bought",
+    response=s.AlsoBoughtPage,
+    operation_id="product_also_bought_by_path",
+    missing=True,
+    deprecated=True,
+)
+def product_also_bought_by_path(request: HttpRequest, sku: str, query: Query[s.AlsoBoughtQuery]):
+    """As `/api/reports/products/also-bought?sku=…`, for the skus a path can spell (not `A/1`,
+    `.`, `..`)."""
+    if query.format == "csv":
+        return csv_redirect(request)
+    return _also_bought_page(request, sku, query.limit)
+
+
+@_csv_operation(
+    "/reports/products/{sku}/also-bought.csv",
+    operation_id="product_also_bought_by_path_csv",
+    missing=True,
+    deprecated=True,
+)
+def product_also_bought_by_path_csv(
+    request: HttpRequest, sku: str, query: Query[s.AlsoBoughtCsvQuery]
+):
+    """As `/api/reports/products/also-bought.csv?sku=…`, for the skus a path can spell."""
+    return _also_bought_csv(request, sku, query.limit)
 
 
 def _ordered(first, last) -> None:
@@ -215,7 +256,7 @@ def revenue_monthly_page(request: HttpRequest, query: Query[s.MonthlyQuery]):
         return csv_redirect(request)
     _ordered(query.first, query.last)
     month = {"from": query.first, "to": query.last}
-    echo = {name: value and value.strftime("%Y-%m") for name, value in month.items()}
+    echo = {name: s.month_text(value) for name, value in month.items()}
     body = _page(request, revenue_monthly(first=query.first, last=query.last), limit=None, **echo)
     del body["limit"]
     return body
@@ -228,14 +269,19 @@ def revenue_monthly_csv(request: HttpRequest, query: Query[s.MonthlyCsvQuery]):
 
 
 def _days(request: HttpRequest, query: s.DailyCsvQuery) -> tuple[datetime.date, datetime.date]:
-    """The range asked for; by default the last 31 days with data (never before 0001-01-01)."""
+    """The range asked for; by default the last 31 days with data (never before 2000-01-01)."""
     _ordered(query.first, query.last)
-    return revenue_daily_range(
+    first, last = revenue_daily_range(
         first=query.first,
         last=query.last,
         default_days=s.DAILY_DEFAULT_DAYS,
+        not_before=s.EARLIEST_DAY,
         using=reports_db(request),
     )
+    if first > last:  # `to` left to its default, before `from`
+        detail = ERROR_AFTER_LAST_DAY.format(last=last.isoformat())
+        raise query_problem([FieldError(pointer("query", "from"), detail)])
+    return first, last
 
 
 @_json_and_csv("/reports/revenue/daily", response=s.DailyPage, operation_id="revenue_daily")
@@ -279,11 +325,10 @@ def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
     catalog = report_catalog(using=reports_db(request))
     for entry in catalog["reports"]:
         entry["endpoints"] = [
-            unquote(request.build_absolute_uri(reverse(f"api:{name}", kwargs=_template(name))))
+            request.build_absolute_uri(reverse(f"api:{name}")) + QUERY_TEMPLATES.get(name, "")
             for name in REPORT_OPERATIONS.get(entry["name"], [])
         ]
     return catalog
 
 
-def _template(name: str) -> dict | None:
-    return {"sku": "{sku}"} if name == "product_also_bought" else None
+QUERY_TEMPLATES = {"product_also_bought": "?sku={sku}"}

@@ -18,13 +18,17 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from pydantic import ValidationError
 
-from api.errors import is_unavailable
+from api.errors import is_unavailable, query_problem, validation_problem
 from api.pagination import BadCursorError, cursor_decode, cursor_encode
+from api.problems import FieldError, Problem, pointer, problem_response
 from orders.selectors import order_cancelled_page
 from project.replica import replica_failed_request, reports_db
 from project.snapshots import one_snapshot
+from reports.api import ERROR_AFTER_LAST_DAY, ERROR_RANGE_REVERSED
 from reports.catalog import reports_freshness
+from reports.schemas import EARLIEST_DAY, DashboardQuery
 from reports.selectors import (
     customer_ranking,
     customer_stats_get,
@@ -56,42 +60,43 @@ class ChartEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-class BadParameter(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(f"{name} {message}")
-        self.name = name
+ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow the range"
+ERROR_BAD_CURSOR = "is not a position this page made"
 
 
-def _day(request: HttpRequest, name: str) -> datetime.date | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
+def _bad(name: str, detail: str) -> Problem:
+    return query_problem([FieldError(pointer("query", name), detail)])
+
+
+def _query(request: HttpRequest) -> DashboardQuery:
+    """The parameters, judged by the API's own types (a NUL, a sku no upload could store)."""
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise BadParameter(name, "must be a date as YYYY-MM-DD") from None
+        return DashboardQuery.model_validate(request.GET.dict())
+    except ValidationError as error:
+        located = [{**e, "loc": ("query", *e["loc"])} for e in error.errors()]
+        raise validation_problem(located) from None
 
 
-def _days(request: HttpRequest, using: str) -> tuple[datetime.date, datetime.date]:
-    first, last = _day(request, "from"), _day(request, "to")
+def _days(query: DashboardQuery, using: str) -> tuple[datetime.date, datetime.date]:
+    first, last = query.first, query.last
     if first and last and first > last:
-        raise BadParameter("from", "must not be after to")
+        raise _bad("from", ERROR_RANGE_REVERSED.format(other="to"))
     first, last = revenue_daily_range(
-        first=first, last=last, default_days=DAYS_DEFAULT, using=using
+        first=first, last=last, default_days=DAYS_DEFAULT, not_before=EARLIEST_DAY, using=using
     )
     if first > last:
-        raise BadParameter("from", "must not be after to")
+        raise _bad("from", ERROR_AFTER_LAST_DAY.format(last=last.isoformat()))
     if (last - first).days + 1 > DAYS_MAX:
-        raise BadParameter("from", f"spans more than {DAYS_MAX} days; narrow the range")
+        raise _bad("from", ERROR_RANGE_TOO_LONG.format(days=DAYS_MAX))
     return first, last
 
 
-def _cancelled(request: HttpRequest, using: str) -> dict:
-    cursor = request.GET.get("cursor", "").strip()
+def _cancelled(query: DashboardQuery, using: str) -> dict:
+    cursor = (query.cursor or "").strip()
     try:
         position = cursor_decode(cursor, kind=CANCELLED_ORDER) if cursor else None
     except BadCursorError:
-        raise BadParameter("cursor", "is not a position this page made") from None
+        raise _bad("cursor", ERROR_BAD_CURSOR) from None
     page = order_cancelled_page(
         ordering=CANCELLED_ORDER, size=CANCELLED_PAGE + 1, position=position, using=using
     )
@@ -120,12 +125,12 @@ def _daily(first: datetime.date, last: datetime.date, using: str) -> list[dict]:
 
 def dashboard_panels(request: HttpRequest) -> dict:
     """Every panel's data, read in one snapshot (of the replica when there is one, see
-    project.replica): the answer of `dashboard/data`."""
-    sku = request.GET.get("sku", "").strip()
-    user = request.GET.get("user", "").strip()
+    project.replica): the answer of `dashboard/data`. Bad parameters raise a 400 Problem."""
+    query = _query(request)
+    sku, user = query.sku or "", query.user or ""
     using = reports_db(request)
     with one_snapshot(using=using):
-        first, last = _days(request, using)
+        first, last = _days(query, using)
         by_revenue = report_rows(product_top(by="revenue", limit=TOP_PRODUCTS), using=using)
         sku = sku or (by_revenue[0]["sku"] if by_revenue else "")
         ranking = report_rows(customer_ranking(limit=TOP_CUSTOMERS, offset=0), using=using)
@@ -146,7 +151,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
             },
             "customers": ranking,
             "customer": {"user": user, "stats": customer_stats_get(username=user, using=using)},
-            "cancelled": _cancelled(request, using),
+            "cancelled": _cancelled(query, using),
         }
 
 
@@ -163,8 +168,8 @@ def dashboard(request: HttpRequest):
 def dashboard_data(request: HttpRequest):
     try:
         panels = dashboard_panels(request)
-    except BadParameter as error:
-        return JsonResponse({"error": str(error), "parameter": error.name}, status=400)
+    except Problem as problem:  # the API's problem+json, for the same input
+        return problem_response(problem)
     except DatabaseError as error:
         # A JSON 503, not Django's HTML 500: the page shows it and keeps polling (it takes an
         # HTML answer for the login page). A replica lost mid-request is marked down, so the

@@ -10,10 +10,23 @@ import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import create_model
+from pydantic import AfterValidator, create_model
 
 from api.csv_stream import CsvLimit, Format
-from api.types import MAX_INTEGER, Day, Money, Month, Offset, Out, QueryText, page_size
+from api.types import (
+    MAX_INTEGER,
+    Day,
+    Money,
+    Month,
+    Offset,
+    Out,
+    QueryText,
+    invalid,
+    page_size,
+    text_of,
+)
+from orders.models import OrderItem
+from orders.schemas import EARLIEST_TIME
 
 AsOf = Annotated[
     datetime.datetime | None,
@@ -24,6 +37,25 @@ CUSTOMERS_DEFAULT, CUSTOMERS_MAX = 50, 500
 PRODUCTS_DEFAULT, PRODUCTS_MAX = 10, 200
 ALSO_BOUGHT_DEFAULT, ALSO_BOUGHT_MAX = 10, 20  # the pairs' index keeps the top 20 per sku
 DAILY_DEFAULT_DAYS, DAILY_MAX_DAYS = 31, 366
+EARLIEST_DAY = EARLIEST_TIME.date()  # no order is older (orders.schemas)
+ERROR_BEFORE_ORDERS = "must not be before 2000-01 (no order is older)"
+
+
+def _not_before_orders(value: datetime.date) -> datetime.date:
+    if value < EARLIEST_DAY:
+        raise invalid(ERROR_BEFORE_ORDERS)
+    return value
+
+
+# A range's ends: never before the oldest order; after the newest they are allowed ("this
+# month" ends in the future) and select nothing there.
+ReportDay = Annotated[Day, AfterValidator(_not_before_orders)]
+ReportMonth = Annotated[Month, AfterValidator(_not_before_orders)]
+
+
+def month_text(value: datetime.date | None) -> str | None:
+    """YYYY-MM, zero-padded (strftime("%Y") writes the year 1 as "1")."""
+    return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
 class StatsQuery(Schema):
@@ -65,15 +97,34 @@ class AlsoBoughtCsvQuery(Schema):
     limit: page_size(default=ALSO_BOUGHT_DEFAULT, cap=ALSO_BOUGHT_MAX)
 
 
+# A sku as the upload takes it (NFC, up to its length, no NUL or invisible characters): every
+# sku a report shows can be asked for, and one that no upload could store is a 400.
+Sku = text_of(OrderItem, "sku")
+
+
+class ProductAlsoBoughtCsvQuery(AlsoBoughtCsvQuery):
+    sku: Sku = Field(..., description="the product's sku, any text the upload accepts")
+
+
 class MonthlyCsvQuery(Schema):
-    first: Month | None = Field(None, alias="from", description="first month, YYYY-MM")
-    last: Month | None = Field(None, alias="to", description="last month, YYYY-MM")
+    first: ReportMonth | None = Field(
+        None, alias="from", description="first month, YYYY-MM, from 2000-01"
+    )
+    last: ReportMonth | None = Field(
+        None, alias="to", description="last month, YYYY-MM, from 2000-01"
+    )
 
 
 class DailyCsvQuery(Schema):
-    first: Day | None = Field(None, alias="from", description="first UTC day")
-    last: Day | None = Field(
-        None, alias="to", description="last UTC day (default: the last with orders)"
+    first: ReportDay | None = Field(
+        None,
+        alias="from",
+        description="first UTC day, from 2000-01-01 (default: 30 days before to)",
+    )
+    last: ReportDay | None = Field(
+        None,
+        alias="to",
+        description="last UTC day, from 2000-01-01 (default: the last with orders)",
     )
 
 
@@ -90,8 +141,20 @@ RankingQuery = _json_list(RankingCsvQuery, limit=CUSTOMERS_PAGE)
 LoyalQuery = _json_list(LoyalCsvQuery, limit=CUSTOMERS_PAGE)
 ProductQuery = _json_list(ProductCsvQuery, limit=PRODUCTS_PAGE)
 AlsoBoughtQuery = _json_list(AlsoBoughtCsvQuery)
+ProductAlsoBoughtQuery = _json_list(ProductAlsoBoughtCsvQuery)
 MonthlyQuery = _json_list(MonthlyCsvQuery)
 DailyQuery = _json_list(DailyCsvQuery)
+
+
+class DashboardQuery(Schema):
+    """The dashboard's data (reports.dashboard): the API's types, so the same input gets the
+    same 400. An absent `sku` or `user` is the top one."""
+
+    first: ReportDay | None = Field(None, alias="from")
+    last: ReportDay | None = Field(None, alias="to")
+    sku: Sku | None = None
+    user: QueryText | None = None
+    cursor: str | None = None
 
 
 class LoyalRow(Out):

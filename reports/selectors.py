@@ -146,14 +146,16 @@ def revenue_daily_range(
     first: datetime.date | None,
     last: datetime.date | None,
     default_days: int,
+    not_before: datetime.date = datetime.date.min,
     using: str = DEFAULT_DB_ALIAS,
 ) -> tuple[datetime.date, datetime.date]:
-    """The range asked for; by default the last `default_days` days with data (never before
-    0001-01-01)."""
+    """The range asked for; by default the last `default_days` days with data, never before
+    `not_before` (nor 0001-01-01 for days stored before that bound)."""
     last = last or revenue_daily_last_day(using=using) or datetime.datetime.now(datetime.UTC).date()
     if first is None:
         span = datetime.timedelta(days=default_days - 1)
-        first = last - span if last - datetime.date.min >= span else datetime.date.min
+        floor = not_before if last >= not_before else datetime.date.min
+        first = last - span if last - floor >= span else floor
     return first, last
 
 

@@ -203,6 +203,8 @@ GET_ENDPOINTS = {
     "/api/reports/customers/loyal": ["min_completed_orders", "limit", "offset"],
     "/api/reports/products/top": ["by", "limit", "format"],
     "/api/reports/products/SKU-1/also-bought": ["limit", "format"],
+    "/api/reports/products/also-bought": ["sku", "limit", "format"],
+    "/api/reports/products/also-bought.csv": ["sku", "limit"],
     "/api/reports/revenue/monthly": ["from", "to", "format"],
     "/api/reports/revenue/daily": ["from", "to", "format"],
     "/api/v1/orders/cancelled/": ["page", "page_size", "cursor", "format"],
@@ -242,4 +244,36 @@ def test_the_hostile_corpus_against_every_get(api, seeded, path, names):
             response = api.client.get(
                 template.format(value), HTTP_AUTHORIZATION=f"Bearer {api.key}"
             )
+            assert_no_server_error(response, seeded)
+
+
+# Issue 19: the reproductions of items 7, 8 and 9.
+@pytest.mark.parametrize(
+    "created_at", ["9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]
+)
+def test_order_times_outside_the_calendar_of_orders_are_refused(api, seeded, created_at):
+    body = make_upload(2)
+    body["orders"][1]["created_at"] = created_at
+    response = api.upload(body)
+    assert_refused(response, seeded)
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/orders/1/created_at"]
+
+
+@pytest.mark.parametrize("sku", ["A/1", ".", "..", "%", "%00x", "a b"])
+def test_any_sku_has_a_route_that_answers_for_it(api, seeded, sku):
+    for suffix in ("", ".csv"):
+        response = api.get(f"/api/reports/products/also-bought{suffix}", sku=sku)
+        assert_no_server_error(response, seeded)
+        assert response.json()["detail"] == f"No product has the sku {sku!r}."  # not refreshed
+
+
+def test_the_dashboards_data_answers_the_corpus_as_the_api_does(client, seeded):
+    from urllib.parse import quote
+
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_user("hostile-staff", is_staff=True))
+    for name in ["from", "to", "sku", "user", "cursor"]:
+        for value in [quote(v, safe="") for v in QUERY_VALUES] + RAW_QUERY_VALUES + ["%00abc"]:
+            response = client.get(f"/dashboard/data?{name}={value}")
             assert_no_server_error(response, seeded)

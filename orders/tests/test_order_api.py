@@ -87,7 +87,8 @@ def test_a_webhook_delivered_twice_records_one_row(api, order):
     ("created", "detail"),
     [
         ("9999-12-31T00:00:00Z", "in the future"),  # would pin the status for ever
-        ("0001-01-01T00:00:00Z", "before the order's created_at"),
+        ("2025-11-12T09:59:59Z", "before the order's created_at"),
+        ("0001-01-01T00:00:00Z", "must not be before 2000-01-01"),  # issue 19: any order
     ],
 )
 def test_webhook_times_are_bounded(api, order, created, detail):

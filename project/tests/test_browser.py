@@ -199,3 +199,48 @@ def test_the_admin_order_list_fits_1280_pixels(page, shop):
     assert right <= 1280
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scroll
     shot(page, "admin-orders-1280")
+
+
+def plot_width(page, chart: str) -> float:
+    return page.evaluate("id => document.getElementById(id)._fullLayout._size.w", chart)
+
+
+def test_long_product_names_leave_the_bars_their_width(page, shop):
+    """Issue 19 (item 11): a 255-character name squeezed the top-products chart to a few pixels.
+    The axis shows names shortened with an ellipsis; the bar keeps the whole text (hover)."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    name = "Extraordinarily long product name " * 7  # 238 characters
+    order = {
+        "order_number": "LONG-1",
+        "created_at": (now - datetime.timedelta(minutes=5)).isoformat(),
+        "total_amount": 9_999_999.00,
+        "status": "delivered",
+        "items": [{"sku": "L" * 50, "name": name, "quantity": 1, "price": 9_999_999}],
+    }
+    call(page, shop, "POST", "/api/orders/upload", {"user": "long_names", "orders": [order]})
+    assert not reports_refresh().failed
+    log_in(page, shop)
+    page.wait_for_function("window.dashboard && window.dashboard.updates > 0", timeout=WAIT_MS)
+    assert page.evaluate("window.dashboard.data.products.revenue[0].name") == name
+    chart = page.locator("#chart-products-revenue").bounding_box()
+    assert plot_width(page, "chart-products-revenue") > chart["width"] / 2
+    assert (
+        page.evaluate("document.getElementById('chart-products-revenue').data[0].y[0]")
+        == "L" * 50 + " " + name
+    )
+    shown = page.locator("#chart-products-revenue .ytick text").first.text_content()
+    assert shown.endswith("…") and len(shown) < 30
+    shot(page, "dashboard-long-names")
+
+
+def test_a_bad_parameter_shows_which_and_why(page, shop):
+    log_in(page, shop)
+    page.wait_for_function("window.dashboard && window.dashboard.updates > 0", timeout=WAIT_MS)
+    page.fill("#range-from", "1999-12-01")
+    page.fill("#range-to", "1999-12-31")
+    page.locator("#range-form button, #range-form input[type=submit]").first.click()
+    page.wait_for_function(
+        "document.getElementById('status').textContent.includes('before 2000-01')",
+        timeout=WAIT_MS,
+    )
+    assert page.locator("#status").get_attribute("class") == "error"

@@ -26,6 +26,7 @@ BAD_QUERY = {
     "/api/reports/customers/loyal": "min_completed_orders=0",
     "/api/reports/products/top": "by=price",
     "/api/reports/products/{sku}/also-bought": "limit=-1",
+    "/api/reports/products/also-bought": "sku=tea01&limit=-1",
     "/api/reports/revenue/monthly": "from=2025-13",
     "/api/reports/revenue/daily": "to=yesterday",
     "/api/v1/orders/cancelled/": "page=0",
@@ -47,6 +48,8 @@ LISTED = [
     ("GET", "/api/orders/stats?user=nobody", 404, {}),
     ("GET", "/api/reports/products/NOPE/also-bought", 404, {}),
     ("GET", "/api/reports/products/NOPE/also-bought.csv", 404, {}),
+    ("GET", "/api/reports/products/also-bought?sku=NOPE", 404, {}),
+    ("GET", "/api/reports/products/also-bought.csv?sku=NOPE", 404, {}),
     ("GET", "/api/v1/orders/cancelled/?page=999", 404, {}),
 ]
 
@@ -63,11 +66,14 @@ def cases() -> list[tuple[str, str, int, dict]]:
             method, documented = method.upper(), set(operation["responses"])
             url = concrete(path) + ("?user=test_seller" if path.endswith("/stats") else "")
             url += "?number=12345" if path in ("/api/order", "/api/order/status") else ""
+            url += "?sku=tea01" if path.startswith("/api/reports/products/also-bought") else ""
             body = {"status": "paid"} if path.endswith("/status") else SEED_003_BODY
             options = {"body": body} if method == "POST" else {}
             listed.append((method, url, 201 if "201" in documented else 200, options))
             if "307" in documented:
-                listed.append((method, f"{url}?format=csv", 307, options))
+                listed.append(
+                    (method, f"{url}{'&' if '?' in url else '?'}format=csv", 307, options)
+                )
             listed.append((method, url, 401, {**options, "key": None}))
             if "403" in documented:  # a read key writing, a bound key reading another's
                 key = "read" if method == "POST" else "bound_other"

@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from psycopg import sql
 
+from api.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api
 from reports.dashboard import CANCELLED_PAGE, dashboard_panels
 
@@ -73,7 +74,7 @@ def test_every_panel_shows_what_the_api_answers(staff, client_all):
         assert [r["sku"] for r in data["products"][by]] == [r["sku"] for r in top]
     sku = data["also_bought"]["sku"]
     assert sku == data["products"]["revenue"][0]["sku"]  # the top product by default
-    also = api.get(f"/api/reports/products/{sku}/also-bought").json()["results"]
+    also = api.get("/api/reports/products/also-bought", sku=sku).json()["results"]
     assert [r["sku"] for r in data["also_bought"]["results"]] == [r["sku"] for r in also]
     stats = api.get("/api/orders/stats", user=data["customer"]["user"]).json()
     assert data["customer"]["stats"]["orders_count"] == stats["orders_count"]
@@ -111,13 +112,37 @@ def test_a_chosen_range_product_and_customer(staff):
         ({"from": "June"}, "from", "must be a date as YYYY-MM-DD"),
         ({"from": "2025-07-01", "to": "2025-06-01"}, "from", "must not be after to"),
         ({"from": "2020-01-01", "to": "2025-06-01"}, "from", "spans more than 366 days"),
+        ({"from": "2030-01-01"}, "from", "must not be after to"),  # the last day with orders
+        ({"to": "1999-12-31"}, "to", "must not be before 2000-01"),
         ({"cursor": "not-a-cursor"}, "cursor", "is not a position this page made"),
     ],
 )
 def test_bad_parameters_are_400s_that_say_which(staff, params, parameter, message):
     response = staff.get(DATA, params)
-    assert response.status_code == 400
-    assert response.json()["parameter"] == parameter and message in response.json()["error"]
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM_CONTENT_TYPE)
+    [error] = response.json()["errors"]
+    assert error["pointer"] == f"/query/{parameter}" and message in error["detail"]
+
+
+# Issue 19 (item 9): these reached PostgreSQL and answered Django's HTML 500.
+@pytest.mark.parametrize(
+    ("params", "api_path"),
+    [
+        ("user=%00", "/api/orders/stats?user=%00"),
+        ("user=a%00b", "/api/orders/stats?user=a%00b"),
+        ("sku=%00abc", "/api/reports/products/also-bought?sku=%00abc"),
+        ("sku=a%E2%80%8Bb", "/api/reports/products/also-bought?sku=a%E2%80%8Bb"),
+        ("sku=" + "x" * 51, "/api/reports/products/also-bought?sku=" + "x" * 51),
+        ("from=2025-02-30", "/api/reports/revenue/daily?from=2025-02-30"),
+        ("to=0001-01-01", "/api/reports/revenue/daily?to=0001-01-01"),
+    ],
+)
+def test_the_dashboard_refuses_what_the_api_refuses_with_the_same_problem(
+    staff, client_all, params, api_path
+):
+    mine, theirs = staff.get(f"{DATA}?{params}"), client_all.get(api_path)
+    assert (mine.status_code, mine["Content-Type"]) == (400, PROBLEM_CONTENT_TYPE)
+    assert mine.json() == theirs.json()
 
 
 def test_no_panel_scans_the_orders_and_the_queries_are_few(staff, rf):

@@ -83,7 +83,7 @@ def banner(credentials: DemoCredentials, *, base: str, metrics: bool = False) ->
         f"  curl -s {auth} '{base}/api/reports/customers/ranking?limit=10'",
         f"  curl -s {auth} '{base}/api/reports/customers/loyal?min_completed_orders=5'",
         f"  curl -s {auth} '{base}/api/reports/products/top?by=units&limit=10'",
-        f"  curl -s {auth} '{base}/api/reports/products/SKU-0001/also-bought?limit=10'",
+        f"  curl -s {auth} '{base}/api/reports/products/also-bought?sku=SKU-0001&limit=10'",
         f"  curl -s {auth} '{base}/api/reports/revenue/monthly?from=2025-01&to=2025-12'",
         f"  curl -s {auth} '{base}/api/reports/revenue/daily.csv' -o daily.csv",
         "",

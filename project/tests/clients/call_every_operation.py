@@ -32,6 +32,8 @@ ARGUMENTS = {
     "customer_stats": {"user": "shop_b"},  # refreshed before the calls
     "product_also_bought": {"sku": "S0"},  # make_upload's skus, refreshed
     "product_also_bought_csv": {"sku": "S0"},
+    "product_also_bought_by_path": {"sku": "S0"},
+    "product_also_bought_by_path_csv": {"sku": "S0"},
 }
 for package in ("orders", "reports"):
     module = importlib.import_module(f"order_reports_api_client.api.{package}")

@@ -22,6 +22,12 @@
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
+  const LABEL_CHARS = 28; // a bar chart's axis labels: longer ones would squeeze its bars
+  function shortened(text) { // by characters, never inside a surrogate pair
+    const chars = Array.from(String(text));
+    return chars.length > LABEL_CHARS ? chars.slice(0, LABEL_CHARS - 1).join("") + "…" : chars.join("");
+  }
+
   function draw(id, traces, layout) {
     const signature = JSON.stringify([traces, layout]);
     if (drawn[id] === signature) return;
@@ -104,14 +110,18 @@
       : "No orders from " + range.from + " to " + range.to + ".";
   }
 
-  function bars(id, rows, labelOf, valueOf, name) {
-    draw(id, [{ type: "bar", orientation: "h", name, x: rows.map(valueOf), y: rows.map(labelOf) }],
-         { yaxis: { autorange: "reversed", automargin: true }, xaxis: { title: { text: name } },
-           showlegend: false });
+  // Each bar is named by its whole text (the hover shows it); the axis shows it shortened.
+  function bars(id, rows, textOf, valueOf, name) {
+    const y = rows.map((r) => label(textOf(r)));
+    draw(id, [{ type: "bar", orientation: "h", name, x: rows.map(valueOf), y,
+                hovertemplate: "%{y}<br>%{x}<extra></extra>" }],
+         { yaxis: { autorange: "reversed", automargin: true, tickmode: "array", tickvals: y,
+                    ticktext: rows.map((r) => label(shortened(textOf(r)))) },
+           xaxis: { title: { text: name } }, showlegend: false });
   }
 
   function products(p) {
-    const name = (r) => label(r.sku + " " + r.name);
+    const name = (r) => r.sku + " " + r.name;
     bars("chart-products-revenue", p.revenue, name, (r) => r.revenue, "revenue");
     bars("chart-products-units", p.units, name, (r) => r.units_sold, "units sold");
   }
@@ -130,7 +140,7 @@
   }
 
   function customers(rows) {
-    bars("chart-customers", rows, (r) => label("#" + r.revenue_rank + " " + r.user), (r) => r.total_revenue, "revenue");
+    bars("chart-customers", rows, (r) => "#" + r.revenue_rank + " " + r.user, (r) => r.total_revenue, "revenue");
   }
 
   function customer(c) {
@@ -188,8 +198,10 @@
         return; // no more polling: the login page answers until then
       }
       const data = await response.json();
-      if (!response.ok) {
-        status(data.error || "The dashboard could not read the reports (" + response.status + ").", true);
+      if (!response.ok) { // a 400 is the API's problem+json: each parameter and what is wrong
+        const wrong = (data.errors || []).map((e) => e.pointer.replace("/query/", "") + " " + e.detail);
+        status(wrong.join("; ") || data.detail || data.error ||
+               "The dashboard could not read the reports (" + response.status + ").", true);
       } else {
         freshness(data); monthly(data.monthly); daily(data.daily); products(data.products);
         alsoBought(data.also_bought); customers(data.customers); customer(data.customer);
