@@ -277,3 +277,29 @@ def test_the_dashboards_data_answers_the_corpus_as_the_api_does(client, seeded):
         for value in [quote(v, safe="") for v in QUERY_VALUES] + RAW_QUERY_VALUES + ["%00abc"]:
             response = client.get(f"/dashboard/data?{name}={value}")
             assert_no_server_error(response, seeded)
+
+
+def test_the_poison_upload_of_issue_19_is_accepted_and_every_report_still_refreshes(api, seeded):
+    """Valid at every limit, so accepted: two orders of one line of 1,000,000 x 99,999,999.99
+    stopped every refresh with a numeric overflow (reports/tests/test_bounds.py holds the rest
+    of the valid extremes: a month of the largest totals, 1,000-sku orders)."""
+    from decimal import Decimal
+
+    from api.body import json_dumps
+    from reports.refresh import reports_refresh
+
+    line = {"sku": "X", "name": "X", "quantity": 1_000_000, "price": Decimal("99999999.99")}
+    orders = [
+        {
+            "order_number": f"POISON-{n}",
+            "created_at": "2026-11-01T00:00:00Z",
+            "total_amount": Decimal("9999999999.99"),
+            "status": "paid",
+            "items": [line],
+        }
+        for n in (1, 2)
+    ]
+    response = api.post("/api/orders/upload", json_dumps({"user": "poison", "orders": orders}))
+    assert response.status_code == 200, response.content
+    run = reports_refresh()
+    assert not run.failed, run.error
