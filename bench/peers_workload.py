@@ -124,12 +124,18 @@ class Follower:
         deadline = time.monotonic() + FOLLOW_START_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None or "refresh failed" in self.text():
-                raise RuntimeError(f"the follower failed: {self.text()}")
+                self._fail("failed")
             cursor.execute("SELECT as_of >= %s FROM reports_data.refresh_state", [started_at])
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"the follower did not catch up in {FOLLOW_START_S} s: {self.text()}")
+        self._fail(f"did not catch up in {FOLLOW_START_S} s")
+
+    def _fail(self, what: str) -> None:
+        """Stop it (no follower outlives the benchmark) and raise with its output."""
+        output = self.text()
+        self.stop()
+        raise RuntimeError(f"the follower {what}: {output}")
 
     def text(self) -> str:
         self.output.flush()
