@@ -137,8 +137,6 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
                 variables=variables,
             )
             outcome["ended"] = time.perf_counter()
-            with connect(conninfo) as conn:
-                outcome["ended_at"] = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         except Exception as error:
             outcome["error"] = error
 
@@ -152,7 +150,7 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
         if "error" in outcome:
             raise outcome["error"]
         if follower is not None:
-            cell.drain_s = _drain(conninfo, ended_at=outcome["ended_at"], ended=outcome["ended"])
+            cell.drain_s = _drain(conninfo, ended=outcome["ended"])
     finally:
         writer.join()
         if probe is not None:
@@ -184,12 +182,13 @@ def _probe_orders(cursor, customer: int) -> int:
     return int(cursor.fetchone()[0])
 
 
-def _drain(conninfo: str, *, ended_at, ended: float) -> float | None:
-    """Seconds after the writers stopped until as_of covers their last commit (the follower on;
-    at most the time the probes took to settle when it had caught up before)."""
+def _drain(conninfo: str, *, ended: float) -> float | None:
+    """Seconds after the writers stopped until the change log is empty (the follower on). Not
+    until as_of passes their end: with nothing left to apply, as_of waits for a heartbeat."""
     with connect(conninfo) as conn, conn.cursor() as cursor:
         while time.perf_counter() - ended < DRAIN_LIMIT_S:
-            if _as_of_covers(cursor, ended_at, 0):
+            cursor.execute("SELECT NOT EXISTS (SELECT FROM reports_data.order_change)")
+            if cursor.fetchone()[0]:
                 return time.perf_counter() - ended
             time.sleep(0.05)
     return None
