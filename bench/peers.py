@@ -241,8 +241,6 @@ def peers_run(argv: list[str] | None = None, *, log=print) -> str:
         _copy_create(admin, name=copy, template=args.dataset, log=log)
         params = {**params, "dbname": copy}
         conninfo = make_conninfo(**params)
-        with connect(conninfo) as conn:
-            conn.execute(read_sql("bench", "peers_compat.sql"))
         _migrate(_url(params, copy), log=log)
         with connect(conninfo) as conn, psycopg.ClientCursor(conn) as cursor:  # several statements
             row = run_sql(cursor, "bench", "peers_setup.sql", {"probe": PROBE_CUSTOMER}).fetchone()
