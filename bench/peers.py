@@ -45,7 +45,7 @@ from bench.peers_workload import (
     latency_fill,
     pgbench_run,
 )
-from project.sqlfiles import BASE_DIR, read_sql, run_sql
+from project.sqlfiles import BASE_DIR, run_sql
 
 MODES = ("none", "follower", "capture", "pg_ivm")  # the order they run in
 PROBE_CUSTOMER = "peers-probe"
