@@ -22,7 +22,9 @@ from orders.models import ApiKeyScope, Status
 from orders.schemas import MAX_ITEMS, MAX_ORDERS, MAX_QUANTITY, UploadIn
 from orders.services import order_status_add, order_upsert_many
 from orders.tests.factories import make_order
+from reports import refresh
 from reports.consistency import reports_check
+from reports.models import RefreshLog
 from reports.refresh import reports_follow, reports_refresh
 from reports.tests.conftest import api_client, csv_rows, json_body, refresh_times_out
 
@@ -266,3 +268,17 @@ def test_the_follower_runs_batch_after_batch_without_waiting_until_the_log_is_em
         (1, False),
     ]
     no_differences()
+
+
+@pytest.mark.django_db
+def test_the_refresh_log_keeps_a_bounded_number_of_rows(monkeypatch):
+    """A follower under sustained writes logs tens of runs a second: by age alone (7 days) the
+    log would keep millions of rows."""
+    monkeypatch.setattr(refresh, "LOG_KEEP_ROWS", 5)
+    monkeypatch.setattr(refresh, "LOG_PRUNE_EVERY", 1)
+    for n in range(12):
+        make_order(f"LOG-{n}")
+        assert not reports_refresh().failed
+
+    assert RefreshLog.objects.filter(view=refresh.INCREMENTAL).count() == 5
+    assert RefreshLog.objects.filter(view=refresh.FULL).count() == 1  # the first run's
