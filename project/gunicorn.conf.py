@@ -14,7 +14,8 @@
   sends its request slowly holds one greenlet, never the worker, so `/healthz` keeps answering
   (project/tests/test_slow_client.py). Each worker serves up to `worker_connections` at once;
   the app reads a body before it opens a database session, within REQUEST_BODY_TIMEOUT_SECONDS,
-  and Django's pool bounds the database connections per worker (project/settings.py). The
+  and each request opens and closes its own database connection (CONN_MAX_AGE=0 under gevent;
+  DATABASE_POOL_MAX_SIZE bounds them per worker instead: project/settings.py). The
   production shape (Dockerfile, docker-compose.yml) passes `--worker-class sync` behind nginx,
   which buffers whole requests first (deploy/nginx.conf); a sync worker alone is held for its
   whole `timeout` by one slow client.
