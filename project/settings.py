@@ -348,10 +348,13 @@ REPORTS_REFRESH_MINUTES = env_int("REPORTS_REFRESH_MINUTES", 5)
 # Reports are stale when a committed change has waited longer than this to be applied (the
 # follower applies changes within about a second), or when a full rebuild is due.
 REPORTS_STALE_AFTER_SECONDS = env_int("REPORTS_STALE_AFTER_SECONDS", 60)
-# The most orders one follower run applies, those changed longest ago first: a client's big
+# The orders one follower run applies at first, those changed longest ago first: a client's big
 # change (thousands of wide orders) is applied over several short runs, and a change made
-# after it waits one run at most (docs/DESIGN.md §6).
+# after it waits for those runs only (docs/DESIGN.md §6).
 REPORTS_APPLY_BATCH_ORDERS = env_int("REPORTS_APPLY_BATCH_ORDERS", 2000)
+# While the log stays deep, batches double after a run under 0.25 s and halve after one over 1 s,
+# up to this many orders (reports.refresh.next_batch).
+REPORTS_APPLY_BATCH_ORDERS_MAX = env_int("REPORTS_APPLY_BATCH_ORDERS_MAX", 16000)
 # The dashboard (/dashboard/) asks for new data this often.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 5)
 

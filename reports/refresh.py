@@ -54,6 +54,9 @@ LOG_PRUNE_EVERY = 100
 # follower costs about 2 % of a core (its process and its server session together), and no
 # writer pays anything (LISTEN/NOTIFY would put a lock on every notifying commit).
 FOLLOW_INTERVAL_S = 0.02
+# A deep change log's batches (reports_follow, next_batch).
+QUICK_RUN_MS, SLOW_RUN_MS = 250, 1000
+MIN_BATCH_ORDERS = 100
 
 
 @dataclass(frozen=True)
@@ -279,14 +282,16 @@ def reports_follow(
 ) -> None:
     """Apply changes as they commit until `stop` is set: a cheap poll every `interval` seconds.
 
-    Each run applies at most REPORTS_APPLY_BATCH_ORDERS orders, oldest changes first; one
-    that leaves some is followed by the next at once. With nothing pending a run still happens
-    every `heartbeat` seconds, moving `as_of` forward.
+    Each run applies a batch of orders, oldest changes first; one that leaves some is followed
+    by the next at once (`next_batch`: batches grow while runs are quick and shrink when one is
+    slow, and start again from REPORTS_APPLY_BATCH_ORDERS once the log is empty). With nothing
+    pending a run still happens every `heartbeat` seconds, moving `as_of` forward.
     After a failure (the database away, a statement timeout) it waits longer each time, up to
     a minute, and goes on: the changes stay in the log until a run applies them.
     """
     last_run = 0.0
     failures = 0
+    batch = settings.REPORTS_APPLY_BATCH_ORDERS
     while not stop.is_set():
         try:
             due = time.monotonic() - last_run >= heartbeat or reports_pending()
@@ -294,7 +299,7 @@ def reports_follow(
             connection.close()
             due = True  # the run records the failure and backs off
         if due:
-            run = reports_refresh(batch=settings.REPORTS_APPLY_BATCH_ORDERS)
+            run = reports_refresh(batch=batch)
             last_run = time.monotonic()
             on_run(run)
             failures = failures + 1 if run.failed else 0
@@ -302,5 +307,20 @@ def reports_follow(
                 stop.wait(min(60.0, interval * 2**failures))
                 continue
             if run.more_pending:
+                batch = next_batch(batch, duration_ms=run.duration_ms)
                 continue
+            batch = settings.REPORTS_APPLY_BATCH_ORDERS
         stop.wait(interval)
+
+
+def next_batch(batch: int, *, duration_ms: int) -> int:
+    """The next batch while the log is deep: a fixed cost per run (its statements, its commit)
+    makes bigger batches cheaper per order (2,000 changed orders in 0.52 s, 10,000 in 1.66 s at
+    10M), but one client's wide orders make a batch slow, and a run must stay short enough that
+    a change made after them waits little. So: double after a quick run, halve after a slow
+    one, between MIN_BATCH_ORDERS and REPORTS_APPLY_BATCH_ORDERS_MAX."""
+    if duration_ms < QUICK_RUN_MS:
+        return min(batch * 2, settings.REPORTS_APPLY_BATCH_ORDERS_MAX)
+    if duration_ms > SLOW_RUN_MS:
+        return max(batch // 2, MIN_BATCH_ORDERS)
+    return batch

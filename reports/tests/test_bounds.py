@@ -238,12 +238,13 @@ def test_a_big_change_is_applied_in_bounded_batches_oldest_first():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_follower_runs_batch_after_batch_without_waiting_until_the_log_is_empty(settings):
-    settings.REPORTS_APPLY_BATCH_ORDERS = 2
+    settings.REPORTS_APPLY_BATCH_ORDERS = 1
+    settings.REPORTS_APPLY_BATCH_ORDERS_MAX = 4
     assert not reports_refresh().failed
     received_at = timezone.now()
     order_upsert_many(
         upload=UploadIn.model_validate(
-            {"user": "batched", "orders": [widest_order(f"B-{n}") for n in range(5)]}
+            {"user": "batched", "orders": [widest_order(f"B-{n}") for n in range(8)]}
         ),
         received_at=received_at,
     )
@@ -262,12 +263,23 @@ def test_the_follower_runs_batch_after_batch_without_waiting_until_the_log_is_em
     follower.join(timeout=30)
     stop.set()
 
+    # Quick runs: the batch doubles up to its ceiling, and the last run empties the log.
     assert [(run.orders_touched, run.more_pending) for run in runs] == [
+        (1, True),
         (2, True),
-        (2, True),
+        (4, True),
         (1, False),
     ]
     no_differences()
+
+
+def test_a_deep_log_grows_batches_after_quick_runs_and_shrinks_them_after_slow_ones(settings):
+    settings.REPORTS_APPLY_BATCH_ORDERS_MAX = 16_000
+    assert refresh.next_batch(2_000, duration_ms=100) == 4_000
+    assert refresh.next_batch(16_000, duration_ms=100) == 16_000
+    assert refresh.next_batch(2_000, duration_ms=500) == 2_000
+    assert refresh.next_batch(2_000, duration_ms=1_500) == 1_000
+    assert refresh.next_batch(150, duration_ms=30_000) == refresh.MIN_BATCH_ORDERS
 
 
 @pytest.mark.django_db
