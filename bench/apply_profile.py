@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection, transaction
 
     from bench.datasets import dataset_prepare
-    from reports.refresh import reports_refresh
+    from reports.refresh import reports_refresh, working_tables_ensure
 
     dataset = dataset_prepare(orders=args.orders)
     statements = _statements(read_sql("reports", "live_apply.sql"))
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("SELECT FROM reports_data.refresh_state FOR UPDATE NOWAIT")
+                working_tables_ensure(cursor)
                 started = time.perf_counter()
                 for index, statement in enumerate(statements):
                     t0 = time.perf_counter()

@@ -104,8 +104,16 @@ def apply_pending(cursor, *, batch: int | None = None) -> Applied:
     run_sql(cursor, "reports", "live_pending.sql")
     if not cursor.fetchone()[0]:
         return Applied()  # only as_of moves: no temporary tables for nothing
+    working_tables_ensure(cursor)
     run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
     return Applied(*cursor.fetchone())
+
+
+def working_tables_ensure(cursor) -> None:
+    """The apply's temporary tables, made when this session has none yet (one query a run)."""
+    cursor.execute("SELECT to_regclass('pg_temp.live_level') IS NULL")
+    if cursor.fetchone()[0]:
+        run_sql(cursor, "reports", "live_tables.sql")
 
 
 def mark_applied(cursor, *, as_of: datetime.datetime, applied: Applied | None = None) -> None:

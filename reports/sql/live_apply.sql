@@ -9,35 +9,9 @@
 --    customer's first and last order, a product's newest name) are recomputed for the touched
 --    keys only, through an index. Re-applying an order whose contribution is already applied
 --    changes nothing, so a change log row seen twice cannot count twice.
--- The working tables are made once per session and emptied by every commit (making a dozen
--- temporary tables per run was about half of a small run's cost). Inside a caller's
--- transaction (tests) an earlier run's rows are still there: each run starts by emptying them.
-SET LOCAL client_min_messages = warning;  -- not "relation already exists, skipping" each run
-CREATE TEMP TABLE IF NOT EXISTS live_order (order_id bigint PRIMARY KEY) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_customer_change (customer_id bigint PRIMARY KEY)
-    ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_old (LIKE reports_data.order_applied) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_new (LIKE reports_data.order_applied) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_delta (sign integer, LIKE reports_data.order_applied)
-    ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_day (
-    day date, orders_count bigint, completed_orders bigint, cancelled_orders bigint,
-    revenue numeric
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_sku (sku varchar(50)) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_pair (
-    sku varchar(50), other_sku varchar(50), orders_together bigint
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_customer (
-    customer_id bigint, orders_count bigint, completed_orders bigint, cancelled_orders bigint,
-    pending_orders bigint, revenue numeric, first_in timestamptz, last_in timestamptz,
-    first_out timestamptz, last_out timestamptz
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_revenue (total_revenue numeric(38, 2), sign integer)
-    ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS live_level (
-    total_revenue numeric(38, 2), customers bigint, existed boolean
-) ON COMMIT DELETE ROWS;
+-- The working tables (live_tables.sql, made once per session by reports.refresh.apply_pending)
+-- are emptied by every commit; inside a caller's transaction (tests) an earlier run's rows are
+-- still there, so each run starts by emptying them.
 DELETE FROM live_order;
 DELETE FROM live_customer_change;
 DELETE FROM live_old;
