@@ -87,8 +87,12 @@ def _undo(cursor, changed: dict) -> None:
         "SELECT min(id) FROM orders_orderitem WHERE order_id = ANY(%s) GROUP BY order_id)",
         [changed["quantities"]],
     )
-    for item_id, sku in changed["moved"]:
-        cursor.execute("UPDATE orders_orderitem SET sku = %s WHERE id = %s", [sku, item_id])
+    ids, skus = zip(*changed["moved"], strict=True) if changed["moved"] else ((), ())
+    cursor.execute(
+        "UPDATE orders_orderitem AS i SET sku = moved.sku "
+        "FROM unnest(%s::bigint[], %s::text[]) AS moved (id, sku) WHERE i.id = moved.id",
+        [list(ids), list(skus)],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

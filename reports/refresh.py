@@ -116,19 +116,22 @@ def working_tables_ensure(cursor) -> None:
         run_sql(cursor, "reports", "live_tables.sql")
 
 
-def mark_applied(cursor, *, as_of: datetime.datetime, applied: Applied | None = None) -> None:
+def mark_applied(
+    cursor, *, as_of: datetime.datetime, applied: Applied | None = None
+) -> datetime.datetime:
     """Everything committed before `as_of` is in the stored reports now, except what a full
     batch left: then only what was committed before the oldest change left. A write committed
     before that change was logged earlier still, so it was in this batch (oldest first). as_of
-    never goes back: what an earlier run applied stays applied."""
+    never goes back: what an earlier run applied stays applied. Returns the as_of stored."""
     if applied is not None and applied.oldest_left is not None:
         as_of = min(as_of, applied.oldest_left)
     cursor.execute(
         "UPDATE reports_data.refresh_state "
         "SET as_of = greatest(as_of, %s), rebuild_required = false, rebuild_reason = '', "
-        "stale_after = %s",
+        "stale_after = %s RETURNING as_of",
         [as_of, datetime.timedelta(seconds=settings.REPORTS_STALE_AFTER_SECONDS)],
     )
+    return cursor.fetchone()[0]
 
 
 def rebuild_steps() -> list[tuple[str, Callable]]:
@@ -217,9 +220,7 @@ def _run(*, full: bool, batch: int | None) -> RefreshRun | None:
         snapshot_at, rebuild_required = state
         mode = FULL if full or rebuild_required else INCREMENTAL
         applied = _rebuild(cursor) if mode == FULL else apply_pending(cursor, batch=batch)
-        mark_applied(cursor, as_of=snapshot_at, applied=applied)
-        cursor.execute("SELECT as_of FROM reports_data.refresh_state")
-        as_of = cursor.fetchone()[0]
+        as_of = mark_applied(cursor, as_of=snapshot_at, applied=applied)
         duration_ms = round((time.perf_counter() - started) * 1000)
         touched, customers = applied.orders_touched, applied.customers_touched
         if touched or customers or mode == FULL:
