@@ -355,6 +355,11 @@ REPORTS_APPLY_BATCH_ORDERS = env_int("REPORTS_APPLY_BATCH_ORDERS", 2000)
 # While the log stays deep, batches double after a run under 0.25 s and halve after one over 1 s,
 # up to this many orders (reports.refresh.next_batch).
 REPORTS_APPLY_BATCH_ORDERS_MAX = env_int("REPORTS_APPLY_BATCH_ORDERS_MAX", 16000)
+# A run that finds at least this share of the orders in the change log (and at least the
+# minimum) rebuilds every report instead of applying the changes: past it a full rebuild is
+# the cheaper of the two (measured break-even in docs/DESIGN.md §6, "When a rebuild is cheaper").
+REPORTS_FULL_REBUILD_PERCENT = env_int("REPORTS_FULL_REBUILD_PERCENT", 8)
+REPORTS_FULL_REBUILD_MIN_ORDERS = env_int("REPORTS_FULL_REBUILD_MIN_ORDERS", 50_000)
 # The dashboard (/dashboard/) asks for new data this often.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 5)
 

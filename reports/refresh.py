@@ -12,8 +12,10 @@ READ transaction, so everything it reads is one snapshot:
   moves every report by the difference between what the touched orders contributed (as last
   applied) and what they contribute now. The cost follows the number of touched orders.
 - **Full** (`full=True`, or when the state says a rebuild is due: never built, a TRUNCATE, or
-  `generateorders` writing without capture): every stored table is merged from its definition,
-  changing only rows that differ, so readers never wait and see the old rows until it commits.
+  `generateorders` writing without capture; or when the log holds so many orders that applying
+  them would cost more than rebuilding, `backlog_large`): every stored table is merged from its
+  definition, changing only rows that differ, so readers never wait and see the old rows until
+  it commits.
 - **as_of** becomes the snapshot's time: every write committed before it is in the reports.
 - A failure rolls everything back (the last good contents stay), is recorded in
   `reports.refresh_log`, counted in `reports_data.refresh_failures` (never pruned: a counter for
@@ -114,6 +116,25 @@ def working_tables_ensure(cursor) -> None:
     cursor.execute("SELECT to_regclass('pg_temp.live_level') IS NULL")
     if cursor.fetchone()[0]:
         run_sql(cursor, "reports", "live_tables.sql")
+
+
+def backlog_threshold(cursor) -> int:
+    """The changed orders above which a full rebuild costs less than applying them: a share
+    (REPORTS_FULL_REBUILD_PERCENT) of the orders table's estimated size, never below
+    REPORTS_FULL_REBUILD_MIN_ORDERS (docs/DESIGN.md §6, "When a rebuild is cheaper")."""
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass")
+    estimated_orders = max(cursor.fetchone()[0], 0)
+    return max(
+        settings.REPORTS_FULL_REBUILD_MIN_ORDERS,
+        round(estimated_orders * settings.REPORTS_FULL_REBUILD_PERCENT / 100),
+    )
+
+
+def backlog_large(cursor) -> bool:
+    """Whether the change log holds at least backlog_threshold orders."""
+    threshold = backlog_threshold(cursor)
+    run_sql(cursor, "reports", "live_backlog.sql", {"limit": threshold})
+    return cursor.fetchone()[0] >= threshold
 
 
 def mark_applied(
@@ -218,7 +239,7 @@ def _run(*, full: bool, batch: int | None) -> RefreshRun | None:
         if state is None:
             return None
         snapshot_at, rebuild_required = state
-        mode = FULL if full or rebuild_required else INCREMENTAL
+        mode = FULL if full or rebuild_required or backlog_large(cursor) else INCREMENTAL
         applied = _rebuild(cursor) if mode == FULL else apply_pending(cursor, batch=batch)
         as_of = mark_applied(cursor, as_of=snapshot_at, applied=applied)
         duration_ms = round((time.perf_counter() - started) * 1000)

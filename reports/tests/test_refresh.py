@@ -165,3 +165,38 @@ def test_full_rebuild_on_demand_changes_nothing_that_is_right(refreshed):
     assert reports_refresh(full=True).mode == FULL
     assert scalar("SELECT sum(total_revenue) FROM reports.customer_stats") == before
     assert_consistent()
+
+
+def orders_refunded(count: int) -> None:
+    """`count` completed orders refunded through the service (one log row each)."""
+    later = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+    for order in Order.objects.filter(current_status=Status.COMPLETE).order_by("id")[:count]:
+        order_status_add(order=order, status=Status.CANCELLED, created=later)
+
+
+@pytest.mark.django_db
+def test_a_backlog_past_the_threshold_is_rebuilt_not_applied(refreshed, settings):
+    settings.REPORTS_FULL_REBUILD_PERCENT = 1
+    settings.REPORTS_FULL_REBUILD_MIN_ORDERS = 1
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")  # the threshold reads the table's estimate
+    threshold = round(Order.objects.count() / 100)
+    orders_refunded(threshold - 1)
+    below = reports_refresh()
+    assert (below.mode, below.orders_changed) == (INCREMENTAL, threshold - 1)
+    orders_refunded(threshold)
+    at = reports_refresh()
+    assert at.mode == FULL
+    assert scalar("SELECT count(*) FROM reports_data.order_change") == 0
+    assert_consistent()
+
+
+@pytest.mark.django_db
+def test_the_threshold_never_falls_below_its_minimum(refreshed, settings):
+    settings.REPORTS_FULL_REBUILD_PERCENT = 1
+    settings.REPORTS_FULL_REBUILD_MIN_ORDERS = 1_000
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")
+    orders_refunded(100)  # 5 % of the table, 1/10 of the minimum
+    assert reports_refresh().mode == INCREMENTAL
+    assert_consistent()
