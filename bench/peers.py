@@ -67,6 +67,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=0.005, help="s between freshness polls")
     parser.add_argument("--follow-interval", type=float, default=None, help="the follower's")
     parser.add_argument("--output", type=Path, default=None, help="also write the table here")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=0,
+        help="writers through PgBouncer (transaction mode) with this many server connections; "
+        "0: straight to the server",
+    )
     return parser.parse_args(argv)
 
 
@@ -127,10 +134,13 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
         sampler.start()
     outcome: dict = {}
 
+    pooler = _pooler_start(params, pool_size=args.pool_size, capture=capture)
+    writers = params if pooler is None else {**pooler.connect_kwargs(), "pooled": True}
+
     def bench() -> None:
         try:
             outcome["run"] = pgbench_run(
-                params=params,
+                params=writers,
                 clients=clients,
                 seconds=args.seconds,
                 capture=capture,
@@ -160,6 +170,8 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
             cell.depth = sampler.close()
         if follower is not None:
             follower.stop()
+        if pooler is not None:
+            pooler.stop()
     cell.tps, _count, cell.failed, latencies = outcome["run"]
     latency_fill(cell, latencies)
     log(
@@ -167,6 +179,24 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
         f"p99 {cell.p99_ms:.1f} ms, {len(cell.lags_ms)}/{cell.probes} probes covered"
     )
     return cell
+
+
+def _pooler_start(params: dict, *, pool_size: int, capture: bool):
+    """PgBouncer in front of the copy for the writers (None without --pool-size): 32 clients
+    share `pool_size` server connections, as behind the production pooler."""
+    if not pool_size:
+        return None
+    from project.tests.pgbouncer import pgbouncer_start
+
+    settings_dict = {
+        "HOST": params["host"],
+        "PORT": params.get("port") or 5432,
+        "NAME": params["dbname"],
+        "USER": params["user"],
+        "PASSWORD": params.get("password"),
+    }
+    connect_query = None if capture else "SET reports.capture = off"
+    return pgbouncer_start(settings_dict, pool_size=pool_size, connect_query=connect_query)
 
 
 def _as_of_covers(cursor, committed_at, _count: int) -> bool:
@@ -285,7 +315,13 @@ def _header(args, *, clients: list[int], version: str | None) -> str:
         f"Peers on a copy of {args.dataset}: {args.seconds} s per cell, clients "
         f"{', '.join(map(str, clients))}; mix status change 50 % / order upsert (3 items) 30 % / "
         f"new order (3 items) 20 %; {peer}; PostgreSQL {server}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Measured on a loaded "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
+        + (
+            f"Writers through PgBouncer (transaction mode, {args.pool_size} server connections). "
+            if args.pool_size
+            else "Writers straight to the server. "
+        )
+        + "Measured on a loaded "
         "machine (shared with other work): figures are noisy. Freshness: a probe commits an "
         f"empty order every {args.probe_every * 1000:.0f} ms and polls every "
         f"{args.poll * 1000:.0f} ms until the stored report covers it."

@@ -74,7 +74,10 @@ def pgbench_run(
     env |= {"PGUSER": params["user"], "PGDATABASE": params["dbname"]}
     if params.get("password"):
         env["PGPASSWORD"] = params["password"]
-    env["PGOPTIONS"] = "" if capture else CAPTURE_OFF
+    if params.get("pooled"):  # PgBouncer refuses the options parameter; its connect_query sets it
+        env.pop("PGOPTIONS", None)
+    else:
+        env["PGOPTIONS"] = "" if capture else CAPTURE_OFF
     command = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 2))]
     command += ["-T", str(seconds), "-l", "--max-tries", str(MAX_TRIES)]
     for name, value in variables.items():

@@ -91,8 +91,11 @@ class PgBouncer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def pgbouncer_start(settings_dict: dict, *, pool_size: int = POOL_SIZE) -> PgBouncer:
-    """Start PgBouncer for the database of `settings_dict` (Django's); wait until it answers."""
+def pgbouncer_start(
+    settings_dict: dict, *, pool_size: int = POOL_SIZE, connect_query: str | None = None
+) -> PgBouncer:
+    """Start PgBouncer for the database of `settings_dict` (Django's); wait until it answers.
+    `connect_query` runs on every server connection it opens (bench.peers: capture off)."""
     binary = pgbouncer_find()
     assert binary, MISSING
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
@@ -105,6 +108,8 @@ def pgbouncer_start(settings_dict: dict, *, pool_size: int = POOL_SIZE) -> PgBou
     }
     if settings_dict.get("PASSWORD"):
         target["password"] = settings_dict["PASSWORD"]
+    if connect_query:
+        target["connect_query"] = connect_query
     port = free_port()
     ini = directory / "pgbouncer.ini"
     ini.write_text(
