@@ -4,14 +4,14 @@ how long a committed change takes to show in them.
 
     .venv/bin/python -m loadtest.run [--seconds 60] [--users 16] [--workers 3]
                                      [--orders 200000] [--database load_orders]
-                                     [--interval 0.25] [--no-doc]
+                                     [--interval 0.02] [--no-doc]
 
 1. Dataset: its own database (`load_orders`, never the one `make run` serves), migrated, with
    `--orders` generated orders the first time (reused afterwards; every run adds its uploads),
    a probe customer with one probe order (kept across runs), and the reports brought up to date.
 2. A fresh write key, gunicorn (`--workers` sync workers) on a free loopback port.
 3. While locust runs:
-   - `manage.py refresh_reports --follow --interval 0.25` as a subprocess (the same database,
+   - `manage.py refresh_reports --follow --interval 0.02` as a subprocess (the same database,
      through DATABASE_URL), stopped with SIGTERM at the end; it must exit 0 and never write
      "refresh failed" to stderr;
    - the freshness probe: a thread with its own connection that every 0.5 s commits a status
@@ -925,7 +925,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", default="load_orders")
     parser.add_argument(
-        "--interval", type=float, default=0.25, help="refresh_reports --follow --interval"
+        "--interval",
+        type=float,
+        default=0.02,  # the follower's own default, reports.refresh.FOLLOW_INTERVAL_S
+        help="refresh_reports --follow --interval",
     )
     parser.add_argument(
         "--doc", type=Path, default=DOC, help="where to write the result (runs of 60 s or more)"
