@@ -169,6 +169,7 @@ def _cell(args, *, mode: str, clients: int, conninfo: str, params: dict, setup: 
         if sampler is not None:
             cell.depth = sampler.close()
         if follower is not None:
+            cell.full_runs = follower.full_runs()
             follower.stop()
         if pooler is not None:
             pooler.stop()

@@ -33,6 +33,8 @@ def _depth(cell: Cell) -> str:
     text = f"{deepest:,} / {cell.depth[-1][1]:,}"
     if cell.drain_s is not None:
         text += f", drained {cell.drain_s:.1f} s after"
+    if cell.full_runs:
+        text += f"; {cell.full_runs} full rebuild(s) by the follower"
     return text
 
 

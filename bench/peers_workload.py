@@ -48,6 +48,7 @@ class Cell:
     probes: int = 0
     depth: list[tuple[float, int]] = field(default_factory=list)  # (seconds in, change-log rows)
     drain_s: float | None = None
+    full_runs: int = 0  # the follower's runs that rebuilt (a backlog past the threshold)
 
     @property
     def missed(self) -> int:
@@ -143,6 +144,12 @@ class Follower:
     def text(self) -> str:
         self.output.flush()
         return Path(self.output.name).read_text()[-3000:]
+
+    def full_runs(self) -> int:
+        """Its runs that rebuilt every report (refresh_reports prints "full: ..." for each)."""
+        self.output.flush()
+        lines = Path(self.output.name).read_text().splitlines()
+        return sum(line.startswith("full:") for line in lines)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
