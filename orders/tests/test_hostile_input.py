@@ -200,7 +200,7 @@ GET_ENDPOINTS = {
     "/api/orders/stats": ["user"],
     "/api/reports/": ["format"],
     "/api/reports/customers/ranking": ["limit", "offset", "format"],
-    "/api/reports/customers/loyal": ["min_completed_orders", "limit", "offset"],
+    "/api/reports/customers/loyal": ["more_than", "min_completed_orders", "limit", "offset"],
     "/api/reports/products/top": ["by", "limit", "format"],
     "/api/reports/products/SKU-1/also-bought": ["limit", "format"],
     "/api/reports/products/also-bought": ["sku", "limit", "format"],
