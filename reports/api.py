@@ -323,6 +323,7 @@ def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
 # Which operations answer from each report (the catalog lists them).
 REPORT_OPERATIONS = {
     "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
+    "customer_value": ["customer_lifetime_value_ranking", "customer_lifetime_value"],
     "product_sales": ["product_top"],
     "also_bought": ["product_also_bought"],
     "monthly_revenue": ["revenue_monthly"],
@@ -343,4 +344,7 @@ def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
     return catalog
 
 
-QUERY_TEMPLATES = {"product_also_bought": "?sku={sku}"}
+QUERY_TEMPLATES = {
+    "product_also_bought": "?sku={sku}",
+    "customer_lifetime_value": "?user={user}",
+}

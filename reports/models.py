@@ -34,6 +34,9 @@ class ReportView(pg.ReadOnlyView):
 
     # Whether reports_data holds a table of the same name with one row per row of the report.
     stored = True
+    # The reports_data table with one row per row of the report when its name differs (the
+    # catalog counts it): None, the report's own name.
+    stored_as: str | None = None
 
     class Meta:
         abstract = True
@@ -177,6 +180,80 @@ class StatusCounts(ReportView):
         )
 
 
+class CustomerValue(ReportView):
+    stored_as = "customer_stats"  # computed on read, one row per stored customer
+    sql = read_sql("reports", "view_customer_value.sql")
+
+    customer_id = models.BigIntegerField(primary_key=True, db_comment="orders_customer.id")
+    username = models.CharField(max_length=50, db_comment="the customer's username (API: user)")
+    first_order_at = models.DateTimeField(
+        null=True, db_comment="exact: created_at of the first order, any status; NULL without"
+    )
+    last_order_at = models.DateTimeField(
+        null=True, db_comment="exact: created_at of the newest order, any status"
+    )
+    tenure_days = models.IntegerField(
+        null=True, db_comment="exact: whole days from first_order_at to as_of (reports.freshness)"
+    )
+    days_since_last_order = models.IntegerField(
+        null=True, db_comment="exact: whole days from last_order_at to as_of (recency)"
+    )
+    orders_count = models.BigIntegerField(db_comment="exact: orders of this customer, any status")
+    completed_orders = models.BigIntegerField(
+        db_comment="exact: orders whose current status is Complete (the ones that count)"
+    )
+    total_revenue = models.DecimalField(
+        **MONEY,
+        db_comment="exact: lifetime revenue, sum of total_amount over the Complete orders only "
+        "(cancelled and pending orders bring nothing); 0 when none",
+    )
+    avg_order_value = models.DecimalField(
+        **MONEY, null=True, db_comment="exact: total_revenue / completed_orders; NULL without any"
+    )
+    purchase_frequency = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        db_comment="exact: Complete orders per 30 days of tenure (a tenure under 30 days counts "
+        "as 30); NULL without orders",
+    )
+    predicted_orders = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        db_comment="model (BG/NBD): expected Complete orders in the next predicted_horizon_days; "
+        "NULL until fit_clv has run, or for a customer newer than the fit",
+    )
+    predicted_probability_alive = models.DecimalField(
+        max_digits=6,
+        decimal_places=5,
+        null=True,
+        db_comment="model (BG/NBD): probability the customer is still active at the fit",
+    )
+    predicted_value = models.DecimalField(
+        **MONEY,
+        null=True,
+        db_comment="model (BG/NBD with Gamma-Gamma): expected revenue of the next "
+        "predicted_horizon_days, not discounted",
+    )
+    predicted_horizon_days = models.IntegerField(
+        null=True, db_comment="model: the horizon the predicted_* columns cover, in days"
+    )
+    predicted_at = models.DateTimeField(null=True, db_comment="model: when fit_clv fitted it")
+    predicted_inputs_as_of = models.DateTimeField(
+        null=True, db_comment="model: the as_of of the customer_stats the fit read"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.customer_value"
+        db_table_comment = (
+            "One row per customer: lifetime value. Columns marked exact are computed on read "
+            "from customer_stats (revenue from Complete orders); columns marked model come from "
+            "the last fit_clv run (BG/NBD with Gamma-Gamma, pymc-marketing)."
+        )
+
+
 class Freshness(pg.ReadOnlyView):
     """reports.freshness: how current the reports are, readable by BI users."""
 
@@ -223,6 +300,15 @@ class CustomerStatsDefinition(Definition):
     class Meta:
         managed = False
         db_table = f"{DEFINITION_SCHEMA}.customer_stats"
+
+
+class CustomerValueDefinition(Definition):
+    dependencies = ["reports.CustomerStatsDefinition"]
+    sql = read_sql("reports", "definition_customer_value.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.customer_value"
 
 
 class ProductSalesDefinition(Definition):
