@@ -324,6 +324,7 @@ def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
 REPORT_OPERATIONS = {
     "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
     "customer_value": ["customer_lifetime_value_ranking", "customer_lifetime_value"],
+    "cohort_month": ["cohorts"],
     "product_sales": ["product_top"],
     "also_bought": ["product_also_bought"],
     "monthly_revenue": ["revenue_monthly"],

@@ -4,10 +4,13 @@ customer questions. Each returns a `ReportQuery` (reports.selectors) or rows, re
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import F, Q
 
+from orders.models import Customer
 from project.sqlfiles import read_sql
 from reports.selectors import ReportQuery, report_rows
 
@@ -49,3 +52,59 @@ def customer_value_model(*, using: str = DEFAULT_DB_ALIAS) -> dict | None:
 
 def value_cursor_position(row: dict, *, by: str) -> tuple[Decimal, int]:
     return row["total_revenue" if by == "revenue" else "predicted_value"], row["customer_id"]
+
+
+def customer_premium(
+    *, more_than: Decimal, after: tuple[Decimal, int] | None, limit: int | None
+) -> ReportQuery:
+    """Seed 002's premium customers (`Customer.objects.top_spenders`), after a position."""
+    spenders = Customer.objects.top_spenders(more_than=more_than)
+    if after is not None:
+        value, customer_id = after
+        spenders = spenders.filter(stored_stats__total_revenue__lte=value).filter(
+            Q(stored_stats__total_revenue__lt=value) | Q(id__gt=customer_id)
+        )
+    rows = spenders.values(
+        customer_id=F("id"),
+        user=F("username"),
+        total_revenue=F("stored_stats__total_revenue"),
+        completed_orders=F("stored_stats__completed_orders"),
+        last_order_at=F("stored_stats__last_order_at"),
+    )
+    statement, params = (rows if limit is None else rows[:limit]).query.sql_with_params()
+    return ReportQuery("customer_stats", statement, params)
+
+
+def orders_recent(
+    *,
+    days: int,
+    more_than_items: int,
+    before: tuple[datetime.datetime, int] | None,
+    limit: int | None,
+) -> ReportQuery:
+    before_at, before_id = before or (datetime.datetime.max.replace(tzinfo=datetime.UTC), 0)
+    return ReportQuery(
+        "orders",
+        read_sql("reports", "report_orders_recent.sql"),
+        {
+            "days": days,
+            "more_than_items": more_than_items,
+            "before_at": before_at,
+            "before_id": before_id if before else 2**63 - 1,
+            "limit": limit,
+        },
+    )
+
+
+def customer_last_order(*, after_id: int | None, limit: int | None) -> ReportQuery:
+    return ReportQuery(
+        "customer_stats",
+        read_sql("reports", "report_customer_last_order.sql"),
+        {"after_id": after_id or 0, "limit": limit},
+    )
+
+
+def cohorts(*, first: datetime.date | None, last: datetime.date | None) -> ReportQuery:
+    return ReportQuery(
+        "cohort_month", read_sql("reports", "report_cohorts.sql"), {"first": first, "last": last}
+    )

@@ -254,6 +254,38 @@ class CustomerValue(ReportView):
         )
 
 
+class CohortMonth(ReportView):
+    sql = read_sql("reports", "view_cohort_month.sql")
+
+    pk = models.CompositePrimaryKey("cohort", "month")
+    cohort = models.DateField(
+        db_comment="first day of the UTC month of the customers' first order (any status)"
+    )
+    month = models.DateField(
+        db_comment="first day of a UTC month, from the cohort's on, in which some ordered"
+    )
+    months_since = models.IntegerField(db_comment="months from cohort to month (0: the first)")
+    cohort_customers = models.BigIntegerField(db_comment="customers in the cohort (its size)")
+    customers = models.BigIntegerField(
+        db_comment="of those, the customers who placed an order in month (any status)"
+    )
+    retention = models.DecimalField(
+        max_digits=7, decimal_places=4, db_comment="customers / cohort_customers (1 at month 0)"
+    )
+    orders = models.BigIntegerField(db_comment="orders they placed in month, any status")
+    revenue = models.DecimalField(
+        **MONEY, db_comment="total_amount of those orders now Complete (what they spent)"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.cohort_month"
+        db_table_comment = (
+            "The retention matrix: customers by the month of their first order, and for each "
+            "later month how many ordered again and what they spent. Kept by refresh_reports."
+        )
+
+
 class Freshness(pg.ReadOnlyView):
     """reports.freshness: how current the reports are, readable by BI users."""
 
@@ -300,6 +332,23 @@ class CustomerStatsDefinition(Definition):
     class Meta:
         managed = False
         db_table = f"{DEFINITION_SCHEMA}.customer_stats"
+
+
+class CustomerMonthDefinition(Definition):
+    sql = read_sql("reports", "definition_customer_month.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.customer_month"
+
+
+class CohortMonthDefinition(Definition):
+    dependencies = ["reports.CustomerMonthDefinition"]
+    sql = read_sql("reports", "definition_cohort_month.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.cohort_month"
 
 
 class CustomerValueDefinition(Definition):
@@ -376,6 +425,30 @@ class OrderContributionDefinition(Definition):
     class Meta:
         managed = False
         db_table = f"{DEFINITION_SCHEMA}.order_contribution"
+
+
+class StoredCustomerStats(models.Model):
+    """reports_data.customer_stats as the ORM sees it, read only: what
+    `Customer.objects.top_spenders()` joins (customer.stored_stats). The table is made by
+    reports 0002 and kept by refresh_reports; reports.customer_stats is its BI view."""
+
+    customer = models.OneToOneField(
+        "orders.Customer",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="stored_stats",
+    )
+    completed_orders = models.BigIntegerField()
+    total_revenue = models.DecimalField(**MONEY)
+    last_order_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = f'{DATA_SCHEMA}"."customer_stats'
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}: {self.total_revenue}"
 
 
 class RefreshLog(models.Model):
