@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--changed-orders", type=int, default=1000)
     options = parser.parse_args()
     key = api_key_create(name=f"bench-customers-{time.time_ns()}", scope="read")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="127.0.0.1")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT username FROM reports_data.customer_stats ORDER BY customer_id LIMIT 1"

@@ -22,11 +22,18 @@ SELECT s.customer_id,
        prediction.expected_orders AS predicted_orders,
        prediction.probability_alive AS predicted_probability_alive,
        prediction.predicted_value,
-       model.horizon_days AS predicted_horizon_days,
-       model.fitted_at AS predicted_at,
-       model.inputs_as_of AS predicted_inputs_as_of
+       prediction.horizon_days AS predicted_horizon_days,
+       prediction.fitted_at AS predicted_at,
+       prediction.inputs_as_of AS predicted_inputs_as_of
 FROM reports_definition.customer_stats AS s
 CROSS JOIN reports_data.refresh_state AS state
-LEFT JOIN reports_data.customer_value_prediction AS prediction
-    ON prediction.customer_id = s.customer_id
-LEFT JOIN reports_data.customer_value_model AS model ON prediction.customer_id IS NOT NULL
+-- A customer's prediction by its primary key, whatever the planner guesses of the tables
+-- (LIMIT keeps the subquery a per-row index probe, never a merge over every prediction).
+LEFT JOIN LATERAL (
+    SELECT p.expected_orders, p.probability_alive, p.predicted_value, model.horizon_days,
+           model.fitted_at, model.inputs_as_of
+    FROM reports_data.customer_value_prediction AS p
+    CROSS JOIN reports_data.customer_value_model AS model
+    WHERE p.customer_id = s.customer_id
+    LIMIT 1
+) AS prediction ON true
