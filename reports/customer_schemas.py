@@ -184,7 +184,7 @@ class KeysetPage(Out):
 
 class PremiumPage(KeysetPage):
     as_of: AsOf
-    more_than: Decimal
+    more_than: Money
     results: list[PremiumRow]
 
 

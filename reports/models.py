@@ -29,6 +29,26 @@ DATA_SCHEMA = "reports_data"
 MONEY = {"max_digits": 38, "decimal_places": 2}
 
 
+class NeedsTables:
+    """A view over tables a later migration makes: migrate's view sync (pgviews, which creates
+    every view the code declares whatever the migration state) skips it while they are missing,
+    e.g. in a database migrated only up to an earlier migration."""
+
+    requires_tables: tuple[str, ...] = ()
+
+    @classmethod
+    def get_view_connection(cls, using: str, restricted_mode: bool = True):
+        connection = super().get_view_connection(using=using, restricted_mode=restricted_mode)
+        if connection is None or not cls.requires_tables:
+            return connection
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bool_and(to_regclass(name) IS NOT NULL) FROM unnest(%s::text[]) AS name",
+                [list(cls.requires_tables)],
+            )
+            return connection if cursor.fetchone()[0] else None
+
+
 class ReportView(pg.ReadOnlyView):
     """A report: a view in schema `reports` over its stored table in `reports_data`."""
 
@@ -180,7 +200,14 @@ class StatusCounts(ReportView):
         )
 
 
-class CustomerValue(ReportView):
+CUSTOMER_VALUE_TABLES = (
+    f"{DATA_SCHEMA}.customer_value_prediction",
+    f"{DATA_SCHEMA}.customer_value_model",
+)
+
+
+class CustomerValue(NeedsTables, ReportView):
+    requires_tables = CUSTOMER_VALUE_TABLES  # reports 0008
     stored_as = "customer_stats"  # computed on read, one row per stored customer
     sql = read_sql("reports", "view_customer_value.sql")
 
@@ -254,7 +281,8 @@ class CustomerValue(ReportView):
         )
 
 
-class CohortMonth(ReportView):
+class CohortMonth(NeedsTables, ReportView):
+    requires_tables = (f"{DATA_SCHEMA}.cohort_month",)  # reports 0009
     sql = read_sql("reports", "view_cohort_month.sql")
 
     pk = models.CompositePrimaryKey("cohort", "month")
@@ -351,7 +379,8 @@ class CohortMonthDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.cohort_month"
 
 
-class CustomerValueDefinition(Definition):
+class CustomerValueDefinition(NeedsTables, Definition):
+    requires_tables = CUSTOMER_VALUE_TABLES
     dependencies = ["reports.CustomerStatsDefinition"]
     sql = read_sql("reports", "definition_customer_value.sql")
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from psycopg import sql
 
 from api.csv_stream import AS_OF_HEADER
 from orders.models import Customer, Order
@@ -95,7 +96,7 @@ def test_recent_orders_walk_the_index_not_the_table(orders_data):
     query = orders_recent(days=30, more_than_items=5, before=None, limit=51)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: what it could use
-        cursor.execute("EXPLAIN " + query.sql, query.params)
+        cursor.execute(sql.SQL("EXPLAIN {}").format(sql.SQL(query.sql)), query.params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "order_recent_idx" in plan
     assert "Seq Scan on orders_order" not in plan
