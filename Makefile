@@ -53,6 +53,12 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The predicted customer value (docs/DESIGN.md §13): the optional extra, then a first fit.
+.PHONY: clv
+clv: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-clv.txt
+	$(PY) manage.py fit_clv
+
 # The load test (docs/LOAD.md): locust, headless, against gunicorn on loopback while
 # refresh_reports runs in a loop. Its own requirements stay out of requirements.txt.
 # Options through LOADTEST_ARGS, e.g. make loadtest LOADTEST_ARGS="--seconds 15 --no-doc".

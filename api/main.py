@@ -15,6 +15,7 @@ from api.errors import HANDLERS
 from api.problems import PROBLEM_SCHEMA, problem_document
 from orders.api import router as orders_router
 from reports.api import router as reports_router
+from reports.customer_api import router as customer_reports_router
 
 
 class Api(NinjaAPI):
@@ -64,4 +65,5 @@ api = Api(
 for exception, handler in HANDLERS.items():
     api.add_exception_handler(exception, handler)
 api.add_router("", reports_router)  # first: /api/orders/stats before /api/orders/{order_number}
+api.add_router("", customer_reports_router)
 api.add_router("", orders_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+from decimal import Decimal
 
 from django.http import HttpRequest
 
@@ -50,4 +51,23 @@ def cursor_decode(
         # PostgreSQL reads only ±15:59, so the position travels in UTC.
         return moment.astimezone(datetime.UTC), pk
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as error:
+        raise BadCursorError(cursor) from error
+
+
+def value_cursor_encode(kind: str, value: Decimal, pk: int) -> str:
+    """A position after the row (value, pk) of the ordering `kind` (a number, then a key)."""
+    raw = f"{kind}|{value}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def value_cursor_decode(cursor: str, *, kind: str) -> tuple[Decimal, int]:
+    """The (value, pk) of a cursor made for the ordering `kind`, or BadCursorError."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        made_for, value, pk = raw.split("|")
+        value, pk = Decimal(value), int(pk)
+        if made_for != kind or not value.is_finite() or not 0 < pk < CURSOR_MAX_ID:
+            raise BadCursorError(cursor)
+        return value, pk
+    except (binascii.Error, UnicodeDecodeError, ValueError, ArithmeticError) as error:
         raise BadCursorError(cursor) from error

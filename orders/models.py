@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pgtrigger
 from django.db import models
 from django.db.models import Q
@@ -69,8 +71,21 @@ def capture_triggers(*, log: str, inserted: str, updated: str, deleted: str) -> 
     ]
 
 
+class CustomerQuerySet(models.QuerySet):
+    def top_spenders(self, *, more_than: Decimal = Decimal(0)) -> CustomerQuerySet:
+        """Seed 002's premium customers: those whose Complete orders total more than
+        `more_than`, biggest spenders first (ties by id). Reads the live report
+        reports_data.customer_stats (reports.models.StoredCustomerStats), walking its revenue
+        index, so a page costs its size; chainable like any QuerySet."""
+        return self.filter(stored_stats__total_revenue__gt=more_than).order_by(
+            "-stored_stats__total_revenue", "id"
+        )
+
+
 class Customer(models.Model):
     username = models.CharField(max_length=50, unique=True)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -127,6 +142,8 @@ class Order(models.Model):
                 condition=Q(current_status=Status.CANCELLED),
                 name="order_cancelled_at_idx",
             ),
+            # Seed 002: the orders of the last N days, newest first (reports.customer_api).
+            models.Index(fields=["-created_at", "-id"], name="order_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

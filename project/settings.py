@@ -345,6 +345,8 @@ UPLOAD_CONFLICT_WINDOW_SECONDS = env_int("UPLOAD_CONFLICT_WINDOW_SECONDS", 3600)
 # Reports (reports/): how often Celery beat runs the incremental refresh as a safety net beside
 # `refresh_reports --follow`.
 REPORTS_REFRESH_MINUTES = env_int("REPORTS_REFRESH_MINUTES", 5)
+# How often Celery beat refits the predicted customer value (fit_clv; optional extra).
+CLV_FIT_HOURS = env_int("CLV_FIT_HOURS", 24)
 # Reports are stale when a committed change has waited longer than this to be applied (the
 # follower applies changes within about a second), or when a full rebuild is due.
 REPORTS_STALE_AFTER_SECONDS = env_int("REPORTS_STALE_AFTER_SECONDS", 60)
@@ -377,5 +379,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": REPORTS_REFRESH_MINUTES * 60,
         # A run that could not start in time is dropped, not queued behind the next one.
         "options": {"expires": REPORTS_REFRESH_MINUTES * 60},
+    },
+    # The predicted customer value (reports.clv): refitted daily; skipped without the extra.
+    "customer-value-fit": {
+        "task": "reports.fit_clv",
+        "schedule": CLV_FIT_HOURS * 3600,
+        "options": {"expires": CLV_FIT_HOURS * 3600},
     },
 }

@@ -51,6 +51,7 @@ ERROR_UNKNOWN_PRODUCT = "No product has the sku {sku!r}."
 ERROR_RANGE_REVERSED = "must not be after {other}"
 ERROR_AFTER_LAST_DAY = "must not be after to (by default the last day with orders, {last})"
 ERROR_RANGE_TOO_LONG = "spans more than {days} days; narrow it or use the .csv operation"
+ERROR_LOYAL_BOTH = "give more_than or the deprecated min_completed_orders, not both"
 
 
 def _page(request: HttpRequest, query: ReportQuery, *, limit: int | None, **echo) -> dict:
@@ -139,27 +140,38 @@ def customer_ranking_csv(request: HttpRequest, query: Query[s.RankingCsvQuery]):
     return _csv(request, selected, "customer_ranking")
 
 
+def _loyal_threshold(query: s.LoyalCsvQuery) -> int:
+    if {"more_than", "min_completed_orders"} <= query.model_fields_set:
+        raise query_problem(
+            [FieldError(pointer("query", "min_completed_orders"), ERROR_LOYAL_BOTH)]
+        )
+    return query.at_least()
+
+
 @_json_and_csv("/reports/customers/loyal", response=s.LoyalPage, operation_id="customer_loyal")
 def customer_loyal_page(request: HttpRequest, query: Query[s.LoyalQuery]):
-    """Seed 001: customers with at least N Complete orders, with what they spent."""
+    """Seed 001: customers with more than N Complete orders (5 by default), with what they
+    spent, biggest spenders first."""
     if query.format == "csv":
         return csv_redirect(request)
+    at_least = _loyal_threshold(query)
     selected = customer_loyal(
-        min_completed_orders=query.min_completed_orders, limit=query.limit + 1, offset=query.offset
+        min_completed_orders=at_least, limit=query.limit + 1, offset=query.offset
     )
     return _page(
         request,
         selected,
         limit=query.limit,
         offset=query.offset,
-        min_completed_orders=query.min_completed_orders,
+        more_than=at_least - 1,
+        min_completed_orders=at_least,
     )
 
 
 @_csv_operation("/reports/customers/loyal.csv", operation_id="customer_loyal_csv")
 def customer_loyal_csv(request: HttpRequest, query: Query[s.LoyalCsvQuery]):
     selected = customer_loyal(
-        min_completed_orders=query.min_completed_orders, limit=query.limit, offset=query.offset
+        min_completed_orders=_loyal_threshold(query), limit=query.limit, offset=query.offset
     )
     return _csv(request, selected, "customer_loyal")
 
@@ -311,6 +323,8 @@ def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
 # Which operations answer from each report (the catalog lists them).
 REPORT_OPERATIONS = {
     "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
+    "customer_value": ["customer_lifetime_value_ranking", "customer_lifetime_value"],
+    "cohort_month": ["cohorts"],
     "product_sales": ["product_top"],
     "also_bought": ["product_also_bought"],
     "monthly_revenue": ["revenue_monthly"],
@@ -331,4 +345,7 @@ def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
     return catalog
 
 
-QUERY_TEMPLATES = {"product_also_bought": "?sku={sku}"}
+QUERY_TEMPLATES = {
+    "product_also_bought": "?sku={sku}",
+    "customer_lifetime_value": "?user={user}",
+}

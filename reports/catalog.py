@@ -55,9 +55,10 @@ EXACT_COUNT_BELOW = 100_000
 
 def _row_count(view, *, using: str) -> tuple[int, bool]:
     """(rows, exact). The stored table is counted where there is one (views rank on read)."""
-    name = view.view_name()
-    table = sql.Identifier(DATA_SCHEMA, name) if view.stored else sql.Identifier(SCHEMA, name)
-    schema = DATA_SCHEMA if view.stored else SCHEMA
+    name = view.stored_as or view.view_name()
+    stored = view.stored or view.stored_as is not None
+    table = sql.Identifier(DATA_SCHEMA, name) if stored else sql.Identifier(SCHEMA, name)
+    schema = DATA_SCHEMA if stored else SCHEMA
     with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",

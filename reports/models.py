@@ -29,11 +29,34 @@ DATA_SCHEMA = "reports_data"
 MONEY = {"max_digits": 38, "decimal_places": 2}
 
 
+class NeedsTables:
+    """A view over tables a later migration makes: migrate's view sync (pgviews, which creates
+    every view the code declares whatever the migration state) skips it while they are missing,
+    e.g. in a database migrated only up to an earlier migration."""
+
+    requires_tables: tuple[str, ...] = ()
+
+    @classmethod
+    def get_view_connection(cls, using: str, restricted_mode: bool = True):
+        connection = super().get_view_connection(using=using, restricted_mode=restricted_mode)
+        if connection is None or not cls.requires_tables:
+            return connection
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bool_and(to_regclass(name) IS NOT NULL) FROM unnest(%s::text[]) AS name",
+                [list(cls.requires_tables)],
+            )
+            return connection if cursor.fetchone()[0] else None
+
+
 class ReportView(pg.ReadOnlyView):
     """A report: a view in schema `reports` over its stored table in `reports_data`."""
 
     # Whether reports_data holds a table of the same name with one row per row of the report.
     stored = True
+    # The reports_data table with one row per row of the report when its name differs (the
+    # catalog counts it): None, the report's own name.
+    stored_as: str | None = None
 
     class Meta:
         abstract = True
@@ -177,6 +200,120 @@ class StatusCounts(ReportView):
         )
 
 
+CUSTOMER_VALUE_TABLES = (
+    f"{DATA_SCHEMA}.customer_value_prediction",
+    f"{DATA_SCHEMA}.customer_value_model",
+)
+
+
+class CustomerValue(NeedsTables, ReportView):
+    requires_tables = CUSTOMER_VALUE_TABLES  # reports 0008
+    stored_as = "customer_stats"  # computed on read, one row per stored customer
+    sql = read_sql("reports", "view_customer_value.sql")
+
+    customer_id = models.BigIntegerField(primary_key=True, db_comment="orders_customer.id")
+    username = models.CharField(max_length=50, db_comment="the customer's username (API: user)")
+    first_order_at = models.DateTimeField(
+        null=True, db_comment="exact: created_at of the first order, any status; NULL without"
+    )
+    last_order_at = models.DateTimeField(
+        null=True, db_comment="exact: created_at of the newest order, any status"
+    )
+    tenure_days = models.IntegerField(
+        null=True, db_comment="exact: whole days from first_order_at to as_of (reports.freshness)"
+    )
+    days_since_last_order = models.IntegerField(
+        null=True, db_comment="exact: whole days from last_order_at to as_of (recency)"
+    )
+    orders_count = models.BigIntegerField(db_comment="exact: orders of this customer, any status")
+    completed_orders = models.BigIntegerField(
+        db_comment="exact: orders whose current status is Complete (the ones that count)"
+    )
+    total_revenue = models.DecimalField(
+        **MONEY,
+        db_comment="exact: lifetime revenue, sum of total_amount over the Complete orders only "
+        "(cancelled and pending orders bring nothing); 0 when none",
+    )
+    avg_order_value = models.DecimalField(
+        **MONEY, null=True, db_comment="exact: total_revenue / completed_orders; NULL without any"
+    )
+    purchase_frequency = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        db_comment="exact: Complete orders per 30 days of tenure (a tenure under 30 days counts "
+        "as 30); NULL without orders",
+    )
+    predicted_orders = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        db_comment="model (BG/NBD): expected Complete orders in the next predicted_horizon_days; "
+        "NULL until fit_clv has run, or for a customer newer than the fit",
+    )
+    predicted_probability_alive = models.DecimalField(
+        max_digits=6,
+        decimal_places=5,
+        null=True,
+        db_comment="model (BG/NBD): probability the customer is still active at the fit",
+    )
+    predicted_value = models.DecimalField(
+        **MONEY,
+        null=True,
+        db_comment="model (BG/NBD with Gamma-Gamma): expected revenue of the next "
+        "predicted_horizon_days, not discounted",
+    )
+    predicted_horizon_days = models.IntegerField(
+        null=True, db_comment="model: the horizon the predicted_* columns cover, in days"
+    )
+    predicted_at = models.DateTimeField(null=True, db_comment="model: when fit_clv fitted it")
+    predicted_inputs_as_of = models.DateTimeField(
+        null=True, db_comment="model: the as_of of the customer_stats the fit read"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.customer_value"
+        db_table_comment = (
+            "One row per customer: lifetime value. Columns marked exact are computed on read "
+            "from customer_stats (revenue from Complete orders); columns marked model come from "
+            "the last fit_clv run (BG/NBD with Gamma-Gamma, pymc-marketing)."
+        )
+
+
+class CohortMonth(NeedsTables, ReportView):
+    requires_tables = (f"{DATA_SCHEMA}.cohort_month",)  # reports 0009
+    sql = read_sql("reports", "view_cohort_month.sql")
+
+    pk = models.CompositePrimaryKey("cohort", "month")
+    cohort = models.DateField(
+        db_comment="first day of the UTC month of the customers' first order (any status)"
+    )
+    month = models.DateField(
+        db_comment="first day of a UTC month, from the cohort's on, in which some ordered"
+    )
+    months_since = models.IntegerField(db_comment="months from cohort to month (0: the first)")
+    cohort_customers = models.BigIntegerField(db_comment="customers in the cohort (its size)")
+    customers = models.BigIntegerField(
+        db_comment="of those, the customers who placed an order in month (any status)"
+    )
+    retention = models.DecimalField(
+        max_digits=7, decimal_places=4, db_comment="customers / cohort_customers (1 at month 0)"
+    )
+    orders = models.BigIntegerField(db_comment="orders they placed in month, any status")
+    revenue = models.DecimalField(
+        **MONEY, db_comment="total_amount of those orders now Complete (what they spent)"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.cohort_month"
+        db_table_comment = (
+            "The retention matrix: customers by the month of their first order, and for each "
+            "later month how many ordered again and what they spent. Kept by refresh_reports."
+        )
+
+
 class Freshness(pg.ReadOnlyView):
     """reports.freshness: how current the reports are, readable by BI users."""
 
@@ -223,6 +360,33 @@ class CustomerStatsDefinition(Definition):
     class Meta:
         managed = False
         db_table = f"{DEFINITION_SCHEMA}.customer_stats"
+
+
+class CustomerMonthDefinition(Definition):
+    sql = read_sql("reports", "definition_customer_month.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.customer_month"
+
+
+class CohortMonthDefinition(Definition):
+    dependencies = ["reports.CustomerMonthDefinition"]
+    sql = read_sql("reports", "definition_cohort_month.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.cohort_month"
+
+
+class CustomerValueDefinition(NeedsTables, Definition):
+    requires_tables = CUSTOMER_VALUE_TABLES
+    dependencies = ["reports.CustomerStatsDefinition"]
+    sql = read_sql("reports", "definition_customer_value.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.customer_value"
 
 
 class ProductSalesDefinition(Definition):
@@ -290,6 +454,30 @@ class OrderContributionDefinition(Definition):
     class Meta:
         managed = False
         db_table = f"{DEFINITION_SCHEMA}.order_contribution"
+
+
+class StoredCustomerStats(models.Model):
+    """reports_data.customer_stats as the ORM sees it, read only: what
+    `Customer.objects.top_spenders()` joins (customer.stored_stats). The table is made by
+    reports 0002 and kept by refresh_reports; reports.customer_stats is its BI view."""
+
+    customer = models.OneToOneField(
+        "orders.Customer",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="stored_stats",
+    )
+    completed_orders = models.BigIntegerField()
+    total_revenue = models.DecimalField(**MONEY)
+    last_order_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = f'{DATA_SCHEMA}"."customer_stats'
+
+    def __str__(self) -> str:
+        return f"customer {self.customer_id}: {self.total_revenue}"
 
 
 class RefreshLog(models.Model):

@@ -108,14 +108,22 @@ def apply_pending(cursor, *, batch: int | None = None) -> Applied:
         return Applied()  # only as_of moves: no temporary tables for nothing
     working_tables_ensure(cursor)
     run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
-    return Applied(*cursor.fetchone())
+    applied = Applied(*cursor.fetchone())
+    run_sql(cursor, "reports", "live_apply_cohorts.sql")  # from live_apply.sql's live_delta
+    return applied
 
 
 def working_tables_ensure(cursor) -> None:
     """The apply's temporary tables, made when this session has none yet (one query a run)."""
-    cursor.execute("SELECT to_regclass('pg_temp.live_level') IS NULL")
-    if cursor.fetchone()[0]:
+    cursor.execute(
+        "SELECT to_regclass('pg_temp.live_level') IS NULL, "
+        "to_regclass('pg_temp.live_cohort_cell') IS NULL"
+    )
+    missing, cohorts_missing = cursor.fetchone()
+    if missing:
         run_sql(cursor, "reports", "live_tables.sql")
+    if cohorts_missing:
+        run_sql(cursor, "reports", "live_tables_cohorts.sql")
 
 
 def backlog_threshold(cursor) -> int:

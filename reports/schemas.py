@@ -82,10 +82,34 @@ class RankingCsvQuery(Schema):
     limit: CsvLimit = None
 
 
+LOYAL_MORE_THAN = 5  # seed 001: "customers with more than 5 completed orders"
+
+
 class LoyalCsvQuery(Schema):
     offset: Offset
-    min_completed_orders: int = Field(5, ge=1, le=MAX_INTEGER)
+    more_than: int = Field(
+        LOYAL_MORE_THAN,
+        ge=0,
+        le=MAX_INTEGER - 1,
+        description="customers with strictly more than this many Complete orders "
+        "(seed 001's question, more than 5, by default)",
+    )
+    min_completed_orders: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_INTEGER,
+        # In the document only: pydantic's deprecated=True would warn on every read of it.
+        json_schema_extra={"deprecated": True},
+        description="deprecated: customers with at least this many Complete orders; "
+        "min_completed_orders=N is more_than=N-1. Not together with more_than.",
+    )
     limit: CsvLimit = None
+
+    def at_least(self) -> int:
+        """The fewest Complete orders a listed customer has."""
+        if self.min_completed_orders is not None:
+            return self.min_completed_orders
+        return self.more_than + 1
 
 
 class ProductCsvQuery(Schema):
@@ -222,7 +246,10 @@ class RankingPage(Report):
 
 
 class LoyalPage(RankingPage):
-    min_completed_orders: int
+    more_than: int = Field(..., description="every customer listed has more Complete orders")
+    min_completed_orders: int = Field(
+        ..., description="deprecated: more_than + 1, the fewest Complete orders listed"
+    )
     results: list[LoyalRow]
 
 

@@ -78,6 +78,16 @@ ALSO_BOUGHT_PAIR = StoredTable(
     columns=("orders_together",),
     rebuild="rebuild_also_bought_pair.sql",
 )
+# Cohorts (live_apply_cohorts.sql): each customer's months, and the retention matrix from them.
+CUSTOMER_MONTH = StoredTable(
+    "customer_month", key=("customer_id", "month"), columns=("orders", "revenue")
+)
+COHORT_TABLES = (
+    CUSTOMER_MONTH,
+    StoredTable(
+        "cohort_month", key=("cohort", "month"), columns=("customers", "orders", "revenue")
+    ),
+)
 STORED_TABLES = (
     CUSTOMER_STATS,
     *RANK_TABLES,
@@ -94,6 +104,7 @@ STORED_TABLES = (
         columns=("orders_count", "completed_orders", "cancelled_orders", "revenue"),
     ),
     StoredTable("status_counts", key=("status",), columns=("orders_count",)),
+    *COHORT_TABLES,
 )
 # What each order contributes, as last applied, against its definition: a difference here means
 # the next change to that order would move the reports by a wrong amount.

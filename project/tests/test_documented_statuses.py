@@ -24,6 +24,12 @@ BIG = json.dumps({**SEED_003_BODY, "pad": "x" * (10 * 1024 * 1024 + 1)})
 BAD_QUERY = {
     "/api/reports/customers/ranking": "limit=x",
     "/api/reports/customers/loyal": "min_completed_orders=0",
+    "/api/reports/customers/lifetime-value": "user=test_seller&format=csv",
+    "/api/reports/customers/lifetime-value/ranking": "cursor=abc",
+    "/api/reports/customers/premium": "more_than=-1",
+    "/api/reports/orders/recent": "days=0",
+    "/api/reports/customers/last-order": "cursor=abc",
+    "/api/reports/cohorts": "from=2025-13",
     "/api/reports/products/top": "by=price",
     "/api/reports/products/{sku}/also-bought": "limit=-1",
     "/api/reports/products/also-bought": "sku=tea01&limit=-1",
@@ -46,6 +52,7 @@ LISTED = [
     ("GET", "/api/orders/12345", 404, {"key": "bound_other"}),
     ("GET", "/api/orders/stats?user=test_seller", 403, {"key": "bound_other"}),
     ("GET", "/api/orders/stats?user=nobody", 404, {}),
+    ("GET", "/api/reports/customers/lifetime-value?user=nobody", 404, {}),
     ("GET", "/api/reports/products/NOPE/also-bought", 404, {}),
     ("GET", "/api/reports/products/NOPE/also-bought.csv", 404, {}),
     ("GET", "/api/reports/products/also-bought?sku=NOPE", 404, {}),
@@ -64,9 +71,11 @@ def cases() -> list[tuple[str, str, int, dict]]:
     for path, operations in DOCUMENT["paths"].items():
         for method, operation in operations.items():
             method, documented = method.upper(), set(operation["responses"])
-            url = concrete(path) + ("?user=test_seller" if path.endswith("/stats") else "")
+            by_user = path.endswith(("/stats", "/lifetime-value"))
+            url = concrete(path) + ("?user=test_seller" if by_user else "")
             url += "?number=12345" if path in ("/api/order", "/api/order/status") else ""
             url += "?sku=tea01" if path.startswith("/api/reports/products/also-bought") else ""
+            url += "?more_than=0" if path.startswith("/api/reports/customers/premium") else ""
             body = {"status": "paid"} if path.endswith("/status") else SEED_003_BODY
             options = {"body": body} if method == "POST" else {}
             listed.append((method, url, 201 if "201" in documented else 200, options))

@@ -103,6 +103,15 @@ def test_a_bound_key_reads_its_own_statistics_only(refreshed):
         ("/api/reports/customers/ranking?limit=0", ["/query/limit"]),
         ("/api/reports/customers/ranking?format=xml", ["/query/format"]),
         ("/api/reports/customers/loyal?min_completed_orders=x", ["/query/min_completed_orders"]),
+        ("/api/reports/customers/loyal?more_than=-1", ["/query/more_than"]),
+        (
+            "/api/reports/customers/loyal?more_than=4&min_completed_orders=5",
+            ["/query/min_completed_orders"],
+        ),
+        (
+            "/api/reports/customers/loyal.csv?more_than=4&min_completed_orders=5",
+            ["/query/min_completed_orders"],
+        ),
         ("/api/reports/products/top?by=price", ["/query/by"]),
         ("/api/reports/revenue/monthly?from=2025-13&to=2025", ["/query/from", "/query/to"]),
         ("/api/reports/revenue/monthly?from=2025-05&to=2025-04", ["/query/from"]),
@@ -152,6 +161,39 @@ def test_loyal_customers_have_at_least_n_completed_orders(refreshed, client_all)
     expected = [row["user"] for row in ranking if row["completed_orders"] >= 8]
     assert [row["user"] for row in loyal["results"]] == expected
     assert 0 < len(expected) < len(ranking)
+
+
+def test_loyal_customers_default_to_seed_001s_more_than_5_completed_orders(refreshed, client_all):
+    ranking = body(client_all.get("/api/reports/customers/ranking?limit=500"))["results"]
+    default = body(client_all.get("/api/reports/customers/loyal?limit=500"))
+    assert (default["more_than"], default["min_completed_orders"]) == (5, 6)
+    expected = [row["user"] for row in ranking if row["completed_orders"] > 5]
+    assert [row["user"] for row in default["results"]] == expected
+    assert any(row["completed_orders"] == 5 for row in ranking)  # the boundary is exercised
+    assert all(row["completed_orders"] >= 6 for row in default["results"])
+    explicit = body(client_all.get("/api/reports/customers/loyal?more_than=7&limit=500"))
+    deprecated = body(
+        client_all.get("/api/reports/customers/loyal?min_completed_orders=8&limit=500")
+    )
+    assert explicit["results"] == deprecated["results"]
+    assert (deprecated["more_than"], deprecated["min_completed_orders"]) == (7, 8)
+    csv_users = [
+        row["user"] for row in csv_rows(client_all.get("/api/reports/customers/loyal.csv"))
+    ]
+    assert csv_users == expected
+
+
+def test_the_loyal_threshold_is_documented_as_more_than_with_the_old_name_deprecated():
+    from api.main import api
+
+    operation = api.get_openapi_schema(path_prefix="/api/")["paths"][
+        "/api/reports/customers/loyal"
+    ]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert parameters["more_than"]["schema"]["default"] == 5
+    assert "more than" in parameters["more_than"]["description"]
+    assert parameters["min_completed_orders"]["deprecated"] is True
+    assert not parameters["more_than"].get("deprecated")
 
 
 @pytest.mark.parametrize("by", ["revenue", "units"])
@@ -217,7 +259,7 @@ def test_the_catalog_lists_every_report_with_its_freshness(orders_data, client_a
     assert catalog["freshness"]["pending_changes"] == 0
     assert catalog["last_refresh"]["mode"] == "full"
     assert catalog["last_attempt"]["ok"] is True
-    assert len(catalog["reports"]) == 6
+    assert len(catalog["reports"]) == 8
     for entry in catalog["reports"]:
         assert entry["as_of"] == run.as_of.isoformat()
         assert entry["stale"] is False and entry["rows"] > 0 and entry["rows_exact"] is True

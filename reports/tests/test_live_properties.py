@@ -145,6 +145,15 @@ class LiveReports(RuleBasedStateMachine):
                 customer=customer, created_at=at, total_amount=total
             )
 
+    @rule(user=st.sampled_from(USERS), months=st.integers(-2, 3), hours=st.integers(0, 96))
+    def move_first_order_to_another_month(self, user, months, hours):
+        """Cohorts: a customer's first order moving to another month moves their cohort, and
+        all their months with it."""
+        first = Order.objects.filter(customer__username=user).order_by("created_at", "id").first()
+        if first is not None:
+            at = START + datetime.timedelta(days=31 * months, hours=hours)
+            Order.objects.filter(pk=first.pk).update(created_at=at)
+
     @rule(index=st.integers(0, 7))
     def delete_order(self, index):
         order = self._order(index)

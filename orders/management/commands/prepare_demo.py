@@ -81,7 +81,7 @@ def banner(credentials: DemoCredentials, *, base: str, metrics: bool = False) ->
         f"  curl -s {auth} '{base}/api/v1/orders/cancelled/?order=-cancelled_at&cursor='",
         f"  curl -s {auth} '{base}/api/orders/stats?user=customer_0000001'",
         f"  curl -s {auth} '{base}/api/reports/customers/ranking?limit=10'",
-        f"  curl -s {auth} '{base}/api/reports/customers/loyal?min_completed_orders=5'",
+        f"  curl -s {auth} '{base}/api/reports/customers/loyal?more_than=5'",
         f"  curl -s {auth} '{base}/api/reports/products/top?by=units&limit=10'",
         f"  curl -s {auth} '{base}/api/reports/products/also-bought?sku=SKU-0001&limit=10'",
         f"  curl -s {auth} '{base}/api/reports/revenue/monthly?from=2025-01&to=2025-12'",
