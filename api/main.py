@@ -13,6 +13,7 @@ from api.auth import ApiKeyAuth
 from api.body import DecimalJsonRenderer, StrictJsonParser
 from api.errors import HANDLERS
 from api.problems import PROBLEM_SCHEMA, problem_document
+from catalog.api import router as catalog_router
 from orders.api import router as orders_router
 from reports.api import router as reports_router
 
@@ -65,3 +66,4 @@ for exception, handler in HANDLERS.items():
     api.add_exception_handler(exception, handler)
 api.add_router("", reports_router)  # first: /api/orders/stats before /api/orders/{order_number}
 api.add_router("", orders_router)
+api.add_router("", catalog_router)
