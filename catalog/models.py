@@ -20,6 +20,48 @@ PRICE = {"max_digits": 12, "decimal_places": 2}
 RATING = {"max_digits": 3, "decimal_places": 2}
 RATING_MAX = 5
 
+# Change capture for the category report (reports.category): every write statement that can
+# move a product's sales to another category appends what it touched to
+# reports_data.catalog_change, one INSERT per statement over its transition table. A price or
+# a name changes no category: those updates log nothing. As orders.models' capture, it is off
+# for a session that sets reports.capture = 'off', and a TRUNCATE marks the reports for a
+# full rebuild.
+CAPTURE_OFF = "IF current_setting('reports.capture', true) = 'off' THEN RETURN NULL; END IF;"
+REBUILD_AFTER_TRUNCATE = (
+    "UPDATE reports_data.refresh_state SET rebuild_required = true, "
+    "rebuild_reason = TG_TABLE_NAME || ' was truncated'; RETURN NULL;"
+)
+
+
+def _capture(column: str, *, inserted: str, updated: str, deleted: str) -> list:
+    """The statement triggers of one catalog table: `column` of the rows each write touched."""
+
+    def trigger(name: str, operation, ids: str, *, old: bool, new: bool) -> pgtrigger.Trigger:
+        return pgtrigger.Trigger(
+            name=name,
+            when=pgtrigger.After,
+            operation=operation,
+            level=pgtrigger.Statement,
+            referencing=pgtrigger.Referencing(
+                old="old_rows" if old else None, new="new_rows" if new else None
+            ),
+            func=f"{CAPTURE_OFF} INSERT INTO reports_data.catalog_change ({column}) {ids}; "
+            "RETURN NULL;",
+        )
+
+    return [
+        trigger("reports_capture_insert", pgtrigger.Insert, inserted, old=False, new=True),
+        trigger("reports_capture_update", pgtrigger.Update, updated, old=True, new=True),
+        trigger("reports_capture_delete", pgtrigger.Delete, deleted, old=True, new=False),
+        pgtrigger.Trigger(
+            name="reports_capture_truncate",
+            when=pgtrigger.After,
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            func=REBUILD_AFTER_TRUNCATE,
+        ),
+    ]
+
 
 class Category(models.Model):
     key = models.SlugField(
@@ -57,7 +99,13 @@ class Category(models.Model):
                 func=read_sql("catalog", "category_no_cycle.sql"),
             )
             for operation in ("insert", "update")
-        ]
+        ] + _capture(
+            "category_id",
+            inserted="SELECT id FROM new_rows",
+            updated="SELECT id FROM (SELECT id, parent_id FROM new_rows "
+            "EXCEPT SELECT id, parent_id FROM old_rows) AS changed",
+            deleted="SELECT id FROM old_rows",
+        )
 
     def __str__(self) -> str:
         return self.name
@@ -140,6 +188,15 @@ class Product(models.Model):
                 name="product_rating_range",
             ),
         ]
+        triggers = _capture(
+            "sku",
+            inserted="SELECT sku FROM new_rows",
+            updated="SELECT sku FROM (SELECT id, sku, category_id FROM new_rows "
+            "EXCEPT SELECT id, sku, category_id FROM old_rows) AS moved_in "
+            "UNION SELECT sku FROM (SELECT id, sku, category_id FROM old_rows "
+            "EXCEPT SELECT id, sku, category_id FROM new_rows) AS moved_out",
+            deleted="SELECT sku FROM old_rows",
+        )
 
     def __str__(self) -> str:
         return self.sku

@@ -16,6 +16,7 @@ from django.db import connection
 from reports.refresh import apply_pending, mark_applied, refresh_snapshot
 from reports.stored import (
     ALSO_BOUGHT_PAIR,
+    CATEGORY_APPLIED,
     ORDER_APPLIED,
     RANK_TABLES,
     STORED_TABLES,
@@ -35,7 +36,7 @@ class CheckResult:
 
 def _all_differences() -> dict[str, list[tuple]]:
     differences = report_differences()
-    for stored in (*RANK_TABLES, ALSO_BOUGHT_PAIR, ORDER_APPLIED):
+    for stored in (*RANK_TABLES, ALSO_BOUGHT_PAIR, *CATEGORY_APPLIED, ORDER_APPLIED):
         differences[stored.name] = stored_differences(stored)
     return differences
 

@@ -35,6 +35,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from project.sqlfiles import run_sql
+from reports.category import category_apply, category_rebuild_start
 from reports.models import RefreshLog
 from reports.stored import STORED_TABLES, stored_merge
 
@@ -106,7 +107,9 @@ def apply_pending(cursor, *, batch: int | None = None) -> Applied:
         return Applied()  # only as_of moves: no temporary tables for nothing
     working_tables_ensure(cursor)
     run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
-    return Applied(*cursor.fetchone())
+    applied = Applied(*cursor.fetchone())
+    category_apply(cursor, orders_drained=applied.oldest_left is None)
+    return applied
 
 
 def working_tables_ensure(cursor) -> None:
@@ -149,6 +152,7 @@ def rebuild_steps() -> list[tuple[str, Callable]]:
 
     return [
         ("order_applied (every order's contribution)", contributions),
+        ("catalog_change (consumed)", category_rebuild_start),
         *((stored.name, merge(stored)) for stored in STORED_TABLES),
     ]
 
