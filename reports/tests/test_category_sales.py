@@ -7,10 +7,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from catalog.models import Category, Product
-from orders.models import Customer, Status
+from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
 from reports.consistency import reports_check
 from reports.refresh import reports_refresh
@@ -115,3 +118,90 @@ def test_a_price_change_moves_nothing_and_logs_nothing(shop):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM reports_data.catalog_change")
         assert cursor.fetchone() == (0,)
+
+
+SKUS = ("A", "B", "C", "D")
+KEYS = ("top", "mid", "leaf", "other")
+
+
+class CatalogMoves(RuleBasedStateMachine):
+    """Sales and catalog changes interleaved, a refresh now and then: after each refresh the
+    category report (and the catalog as it applied it) equals its definition."""
+
+    @initialize()
+    def start(self):
+        self.savepoint = transaction.savepoint()
+        self.numbers = 0
+        top = Category.objects.create(key="top", name="Top")
+        mid = Category.objects.create(key="mid", name="Mid", parent=top)
+        Category.objects.create(key="leaf", name="Leaf", parent=mid)
+        Category.objects.create(key="other", name="Other")
+        for sku, key in (("A", "leaf"), ("B", "mid"), ("C", None)):
+            category = Category.objects.filter(key=key).first()
+            Product.objects.create(sku=sku, name=sku, price=1, category=category)
+
+    def teardown(self):
+        if hasattr(self, "savepoint"):
+            transaction.savepoint_rollback(self.savepoint)
+
+    @rule(
+        lines=st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 3)), min_size=1, max_size=3),
+        july=st.booleans(),
+        complete=st.booleans(),
+    )
+    def sell(self, lines, july, complete):
+        self.numbers += 1
+        customer, _ = Customer.objects.get_or_create(username="ann")
+        at = JULY if july else JUNE
+        order = order_create(
+            customer=customer,
+            order_number=f"P-{self.numbers}",
+            created_at=at,
+            total_amount=Decimal(1),
+            items=[ItemData(sku, sku, quantity, Decimal(quantity)) for sku, quantity in lines],
+        )
+        if complete:
+            order_status_add(order=order, status=Status.COMPLETE, created=at)
+
+    @rule(number=st.integers(1, 8))
+    def cancel(self, number):
+        order = Order.objects.filter(order_number=f"P-{number}").first()
+        if order is not None:
+            order_status_add(order=order, status=Status.CANCELLED, created=JULY)
+
+    @rule(sku=st.sampled_from(SKUS), key=st.sampled_from((None, *KEYS)))
+    def move_product(self, sku, key):
+        category = Category.objects.filter(key=key).first()
+        Product.objects.update_or_create(
+            sku=sku, defaults={"name": sku, "price": 1, "category": category}
+        )
+
+    @rule(sku=st.sampled_from(SKUS))
+    def remove_product(self, sku):
+        Product.objects.filter(sku=sku).delete()
+
+    @rule(key=st.sampled_from(KEYS), parent=st.sampled_from((None, *KEYS)))
+    def reparent(self, key, parent):
+        try:
+            with transaction.atomic():
+                Category.objects.filter(key=key).update(
+                    parent=Category.objects.filter(key=parent).first()
+                )
+        except IntegrityError:
+            pass  # a cycle: refused, nothing changed
+
+    @rule()
+    def refresh(self):
+        assert not reports_refresh().failed
+        assert differences() == {}
+
+
+def test_category_sales_always_equal_their_definition():
+    assert not reports_refresh().failed  # built while empty
+    CatalogMoves.TestCase.settings = settings(
+        max_examples=40,
+        stateful_step_count=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    CatalogMoves.TestCase().runTest()
