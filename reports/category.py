@@ -7,11 +7,20 @@ no order change is left in the log, by the catalog's own changes: the products t
 another category or sit under a re-parented one, at a cost that follows their sales
 (`live_apply_catalog.sql`). Catalog changes wait while a batch leaves order changes behind, so
 the orders a run reads are the orders as applied.
+
+Reads: `category_sales` (by month, a level of the tree at a time) and `category_top_products`
+(the best sellers under a category, from the stored product_sales).
 """
 
 from __future__ import annotations
 
-from project.sqlfiles import run_sql
+import datetime
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import sql
+
+from project.sqlfiles import read_sql, run_sql
+from reports.selectors import ReportQuery
 
 
 def category_apply(cursor, *, orders_drained: bool) -> None:
@@ -32,3 +41,29 @@ def category_rebuild_start(cursor) -> int:
     catalog changes visible to it are in them."""
     cursor.execute("DELETE FROM reports_data.catalog_change")
     return cursor.rowcount
+
+
+CATEGORY_TOP_COLUMNS = {"revenue": "revenue", "units": "units_sold"}
+
+
+def category_exists(*, key: str, using: str = DEFAULT_DB_ALIAS) -> bool:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT FROM catalog_category WHERE key = %s)", [key])
+        return cursor.fetchone()[0]
+
+
+def category_sales(
+    *, key: str | None, first: datetime.date | None, last: datetime.date | None
+) -> ReportQuery:
+    return ReportQuery(
+        "category_sales",
+        read_sql("reports", "report_category_sales.sql"),
+        {"key": key, "first": first, "last": last},
+    )
+
+
+def category_top_products(*, key: str, by: str, limit: int | None) -> ReportQuery:
+    statement = sql.SQL(read_sql("reports", "report_category_top_products.sql")).format(
+        column=sql.Identifier(CATEGORY_TOP_COLUMNS[by])
+    )
+    return ReportQuery("product_sales", statement, {"key": key, "limit": limit})

@@ -45,3 +45,7 @@ INSERT INTO reports_data.category_tree_applied VALUES (0, 0, 0);
 -- Orders already stored are not in the new report yet: the next refresh rebuilds.
 UPDATE reports_data.refresh_state
 SET rebuild_required = true, rebuild_reason = 'reports.0007 added the category report';
+
+-- The top products of a category (reports.category.category_top_products) walk these.
+CREATE INDEX product_sales_revenue_idx ON reports_data.product_sales (revenue DESC, sku);
+CREATE INDEX product_sales_units_idx ON reports_data.product_sales (units_sold DESC, sku);

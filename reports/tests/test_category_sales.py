@@ -17,6 +17,7 @@ from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
 from reports.consistency import reports_check
 from reports.refresh import reports_refresh
+from reports.tests.conftest import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,43 @@ def test_a_price_change_moves_nothing_and_logs_nothing(shop):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM reports_data.catalog_change")
         assert cursor.fetchone() == (0,)
+
+
+def test_the_endpoints_answer_json_and_csv_with_as_of(shop):
+    sell("1", JUNE, ("A", 2), ("B", 1), ("D", 1))
+    sell("2", JULY, ("B", 5))
+    assert not reports_refresh().failed
+    client = api_client()
+    top = client.get("/api/reports/categories/sales").json()
+    assert top["as_of"] is not None
+    assert [(r["category_key"], r["month"], r["revenue"]) for r in top["results"]] == [
+        ("top", "2025-06", 3.0),
+        (None, "2025-06", 1.0),
+        ("top", "2025-07", 5.0),
+    ]
+    assert top["results"][1]["category_name"] == "Uncategorised"
+    drill = client.get("/api/reports/categories/sales", {"category": "mid", "to": "2025-06"})
+    assert [
+        (r["category_key"], r["parent_key"], r["units_sold"]) for r in drill.json()["results"]
+    ] == [
+        ("mid", "top", 3),
+        ("leaf", "mid", 2),
+    ]
+    as_csv = client.get("/api/reports/categories/sales.csv", {"category": "top"})
+    assert as_csv["X-Report-As-Of"]
+    lines = b"".join(as_csv.streaming_content).decode().splitlines()
+    assert lines[0].startswith("category_key,category_name,parent_key,month")
+    assert len(lines) == 1 + 4  # top and mid, in June and July
+    best = client.get("/api/reports/categories/top-products", {"category": "top", "by": "units"})
+    assert [(r["sku"], r["units_sold"]) for r in best.json()["results"]] == [("B", 6), ("A", 2)]
+    assert client.get("/api/reports/categories/sales", {"category": "nope"}).status_code == 404
+    missing = client.get("/api/reports/categories/top-products")
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["pointer"] == "/query/category"
+    reversed_range = client.get(
+        "/api/reports/categories/sales", {"from": "2025-07", "to": "2025-06"}
+    )
+    assert reversed_range.status_code == 400
 
 
 SKUS = ("A", "B", "C", "D")
