@@ -19,14 +19,14 @@ from api.types import page_size
 from catalog.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    CatalogCategoryTree,
     CatalogIn,
     CatalogOut,
-    CategoryTree,
+    CatalogPriceOperationPage,
+    CatalogProductPage,
+    CatalogProductQuery,
     PriceOperationIn,
     PriceOperationOut,
-    PriceOperationPage,
-    ProductPage,
-    ProductQuery,
     catalog_problems,
     price_operation_problems,
 )
@@ -76,7 +76,7 @@ def _cursor(value: str | None, *, kind: str, errors: list[FieldError]) -> str | 
         return None
 
 
-def _filters(query: ProductQuery, errors: list[FieldError]) -> ProductFilters:
+def _filters(query: CatalogProductQuery, errors: list[FieldError]) -> ProductFilters:
     ids = None
     if query.category is not None:
         ids = category_ids(key=query.category, subcategories=query.subcategories)
@@ -102,11 +102,11 @@ def _filters(query: ProductQuery, errors: list[FieldError]) -> ProductFilters:
 
 @router.get(
     "/catalog/products",
-    response=ProductPage,
+    response=CatalogProductPage,
     auth=read_key,
     operation_id="catalog_products",
 )
-def catalog_products(request: HttpRequest, query: Query[ProductQuery]):
+def catalog_products(request: HttpRequest, query: Query[CatalogProductQuery]):
     """Seed 002: products by sku, filtered (every filter ANDed), in keyset pages.
 
     `?category=tea&price_max=500&any=price_lt:500,rating_gt:4` …; follow `next` for the next
@@ -129,7 +129,7 @@ def catalog_products(request: HttpRequest, query: Query[ProductQuery]):
 
 @router.get(
     "/catalog/categories",
-    response=CategoryTree,
+    response=CatalogCategoryTree,
     auth=read_key,
     operation_id="catalog_categories",
 )
@@ -166,7 +166,7 @@ class OperationsQuery(Schema):
 
 @router.get(
     "/catalog/price-operations",
-    response=PriceOperationPage,
+    response=CatalogPriceOperationPage,
     auth=read_key,
     operation_id="catalog_price_operations",
 )

@@ -94,7 +94,7 @@ class CatalogIn(BaseModel):
     products: list[ProductIn] = Field([], max_length=MAX_PRODUCTS)
 
 
-class WriteCounts(Out):
+class CatalogWriteCounts(Out):
     received: int
     created: int
     updated: int
@@ -102,8 +102,8 @@ class WriteCounts(Out):
 
 
 class CatalogOut(Out):
-    categories: WriteCounts
-    products: WriteCounts
+    categories: CatalogWriteCounts
+    products: CatalogWriteCounts
 
 
 def catalog_problems(catalog: CatalogIn) -> None:
@@ -126,7 +126,7 @@ def catalog_problems(catalog: CatalogIn) -> None:
         raise body_problem(errors)
 
 
-class ProductOut(Out):
+class CatalogProductOut(Out):
     sku: str
     name: str
     category: str | None = Field(..., description="the category's key")
@@ -136,10 +136,10 @@ class ProductOut(Out):
     updated_at: datetime.datetime
 
 
-class ProductPage(Out):
+class CatalogProductPage(Out):
     next: str | None = Field(..., description="the next page (keyset: same cost at any depth)")
     next_cursor: str | None
-    results: list[ProductOut]
+    results: list[CatalogProductOut]
 
 
 ANY_DESCRIPTION = (
@@ -150,7 +150,7 @@ ANY_DESCRIPTION = (
 )
 
 
-class ProductQuery(Schema):
+class CatalogProductQuery(Schema):
     category: QueryText | None = Field(None, description="a category key")
     subcategories: bool = Field(
         True, description="with category: include its sub-categories at every depth"
@@ -164,19 +164,19 @@ class ProductQuery(Schema):
     page_size: page_size(default=DEFAULT_PAGE_SIZE, cap=MAX_PAGE_SIZE)
 
 
-class CategoryNode(Out):
+class CatalogCategoryNode(Out):
     key: str
     name: str
     products: int = Field(..., description="active products in this category itself")
     products_total: int = Field(
         ..., description="active products in it and all of its sub-categories"
     )
-    children: list[CategoryNode]
+    children: list[CatalogCategoryNode]
 
 
-class CategoryTree(Out):
+class CatalogCategoryTree(Out):
     uncategorised_products: int = Field(..., description="active products without a category")
-    categories: list[CategoryNode]
+    categories: list[CatalogCategoryNode]
 
 
 class PriceOperationIn(BaseModel):
@@ -213,7 +213,7 @@ class PriceOperationOut(Out):
     products_changed: int
 
 
-class PriceOperationPage(Out):
+class CatalogPriceOperationPage(Out):
     next: str | None
     next_cursor: str | None
     results: list[PriceOperationOut]

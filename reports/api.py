@@ -311,11 +311,12 @@ def revenue_daily_csv(request: HttpRequest, query: Query[s.DailyCsvQuery]):
 # Which operations answer from each report (the catalog lists them).
 REPORT_OPERATIONS = {
     "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
-    "product_sales": ["product_top"],
+    "product_sales": ["product_top", "category_top_products"],
     "also_bought": ["product_also_bought"],
     "monthly_revenue": ["revenue_monthly"],
     "daily_order_stats": ["revenue_daily"],
     "status_counts": ["orders_cancelled"],
+    "category_sales": ["category_sales"],
 }
 
 
@@ -331,4 +332,7 @@ def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
     return catalog
 
 
-QUERY_TEMPLATES = {"product_also_bought": "?sku={sku}"}
+QUERY_TEMPLATES = {
+    "product_also_bought": "?sku={sku}",
+    "category_top_products": "?category={category}",
+}

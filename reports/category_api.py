@@ -65,17 +65,17 @@ class CategorySalesPage(Out):
     results: list[CategorySalesRow]
 
 
-class TopCsvQuery(Schema):
+class CategoryTopCsvQuery(Schema):
     category: QueryText = Field(..., description="a category key (sub-categories included)")
     by: Literal["revenue", "units"] = "revenue"
     limit: page_size(default=TOP_DEFAULT, cap=TOP_MAX, description="products")
 
 
-class TopQuery(TopCsvQuery):
+class CategoryTopQuery(CategoryTopCsvQuery):
     format: Format = "json"
 
 
-class TopRow(Out):
+class CategoryTopRow(Out):
     sku: str
     name: str
     category_key: str
@@ -84,13 +84,13 @@ class TopRow(Out):
     orders_count: int
 
 
-class TopPage(Out):
+class CategoryTopPage(Out):
     report: str
     as_of: AsOf
     category: str
     by: str
     limit: int
-    results: list[TopRow]
+    results: list[CategoryTopRow]
 
 
 def _sales(query: CategorySalesCsvQuery, request: HttpRequest) -> ReportQuery:
@@ -154,12 +154,12 @@ def category_sales_csv(request: HttpRequest, query: Query[CategorySalesCsvQuery]
 
 @router.get(
     "/reports/categories/top-products",
-    response={200: TopPage, 307: None},
+    response={200: CategoryTopPage, 307: None},
     auth=all_customers_key,
     operation_id="category_top_products",
     openapi_extra=problems(404, also=REDIRECT_DOCUMENT),
 )
-def category_top_products_page(request: HttpRequest, query: Query[TopQuery]):
+def category_top_products_page(request: HttpRequest, query: Query[CategoryTopQuery]):
     """The best-selling products (Complete orders) of a category and its sub-categories."""
     if query.format == "csv":
         return csv_redirect(request)
@@ -175,7 +175,7 @@ def category_top_products_page(request: HttpRequest, query: Query[TopQuery]):
     operation_id="category_top_products_csv",
     openapi_extra=problems(404, also=CSV_DOCUMENT),
 )
-def category_top_products_csv(request: HttpRequest, query: Query[TopCsvQuery]):
+def category_top_products_csv(request: HttpRequest, query: Query[CategoryTopCsvQuery]):
     _known(request, query.category)
     selected = category_top_products(key=query.category, by=query.by, limit=query.limit)
     return _csv(request, selected, f"category_top_products_by_{query.by}")
