@@ -25,14 +25,15 @@ from reports.selectors import ReportQuery
 
 def category_apply(cursor, *, orders_drained: bool) -> None:
     """After live_apply.sql, in its transaction: the category report follows."""
-    cursor.execute("SELECT to_regclass('pg_temp.live_category_delta') IS NULL")
-    if cursor.fetchone()[0]:
+    cursor.execute(
+        "SELECT to_regclass('pg_temp.live_category_delta') IS NULL, "
+        "EXISTS (SELECT FROM reports_data.catalog_change)"
+    )
+    tables_missing, catalog_changed = cursor.fetchone()
+    if tables_missing:
         run_sql(cursor, "reports", "live_category_tables.sql")
     run_sql(cursor, "reports", "live_apply_category.sql")
-    if not orders_drained:
-        return
-    cursor.execute("SELECT EXISTS (SELECT FROM reports_data.catalog_change)")
-    if cursor.fetchone()[0]:
+    if orders_drained and catalog_changed:
         run_sql(cursor, "reports", "live_apply_catalog.sql")
 
 
