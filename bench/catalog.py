@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     from reports.refresh import reports_refresh
 
     name = f"bench-catalog-{uuid.uuid4().hex[:8]}"
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_key_create(name=name, scope='read')}")
+    key = api_key_create(name=name, scope="read")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="127.0.0.1")
     print(f"# The catalog ({machine()})")
     print(
         f"{connection.settings_dict['NAME']}: {OrderItem.objects.count():,} order lines, "

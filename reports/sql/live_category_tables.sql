@@ -12,3 +12,5 @@ CREATE TEMP TABLE IF NOT EXISTS live_tree_new (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS live_tree_changed (category_id bigint PRIMARY KEY)
     ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS live_catalog_affected (category_id bigint PRIMARY KEY)
+    ON COMMIT DELETE ROWS;
