@@ -160,7 +160,28 @@ class MonthlyRevenue(ReportView):
         )
 
 
-class CategorySales(ReportView):
+class AfterTables:
+    """A view over tables that a later migration (reports.0007, catalog.0001) makes: not synced
+    while a database migrated to an earlier state lacks them (pgviews-redux syncs every view
+    after any `migrate`, also `migrate reports 0004`)."""
+
+    required_tables: tuple[str, ...] = ("catalog_category", "catalog_product")
+
+    @classmethod
+    def get_view_connection(cls, using: str, restricted_mode: bool = True):
+        connection = super().get_view_connection(using, restricted_mode=restricted_mode)
+        if connection is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bool_and(to_regclass(name) IS NOT NULL) FROM unnest(%s::text[]) AS name",
+                [list(cls.required_tables)],
+            )
+            return connection if cursor.fetchone()[0] else None
+
+
+class CategorySales(AfterTables, ReportView):
+    required_tables = ("catalog_category", "reports_data.category_sales")
     sql = read_sql("reports", "view_category_sales.sql")
 
     pk = models.CompositePrimaryKey("category_id", "month")
@@ -328,7 +349,7 @@ class OrderContributionDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.order_contribution"
 
 
-class CategoryTreeAppliedDefinition(Definition):
+class CategoryTreeAppliedDefinition(AfterTables, Definition):
     sql = read_sql("reports", "definition_category_tree_applied.sql")
 
     class Meta:
@@ -336,7 +357,7 @@ class CategoryTreeAppliedDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.category_tree_applied"
 
 
-class CategoryProductAppliedDefinition(Definition):
+class CategoryProductAppliedDefinition(AfterTables, Definition):
     sql = read_sql("reports", "definition_category_product_applied.sql")
 
     class Meta:
@@ -344,7 +365,7 @@ class CategoryProductAppliedDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.category_product_applied"
 
 
-class CategorySalesDefinition(Definition):
+class CategorySalesDefinition(AfterTables, Definition):
     dependencies = ["reports.CategoryTreeAppliedDefinition"]
     sql = read_sql("reports", "definition_category_sales.sql")
 

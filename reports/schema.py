@@ -53,6 +53,9 @@ def reports_views_document_and_grant(*, using: str = "default") -> None:
         reader = sql.Identifier(_reader_role_in_place(cursor))
         for view in [*report_view_classes(), Freshness]:
             name = _view_identifier(view)
+            cursor.execute("SELECT to_regclass(%s) IS NULL", [view._meta.db_table])
+            if cursor.fetchone()[0]:
+                continue  # not synced in a database migrated back before its tables
             cursor.execute(
                 sql.SQL("COMMENT ON VIEW {} IS %s").format(name),
                 [view._meta.db_table_comment],
