@@ -146,7 +146,6 @@ class ProductQuerySet(models.QuerySet):
 class Product(models.Model):
     sku = models.CharField(
         max_length=50,
-        unique=True,
         db_comment="stock keeping unit; order items name products by it (orders_orderitem.sku)",
     )
     name = models.CharField(max_length=255, db_comment="display name")
@@ -156,6 +155,7 @@ class Product(models.Model):
         null=True,
         blank=True,
         related_name="products",
+        db_index=False,  # product_category_sku_idx leads with it
         db_comment="NULL: uncategorised (reports count it in the uncategorised bucket)",
     )
     price = models.DecimalField(
@@ -174,13 +174,16 @@ class Product(models.Model):
             "The product catalog. Order items keep their own sku, name and price; an item whose "
             "sku is not here is still accepted and reported as uncategorised."
         )
+        # Few indexes: a price operation rewrites every index entry of each row it reprices.
+        # The product list pages by sku (the unique index), within a category or a price range.
+        # The sku is unique by a constraint, not unique=True, which would add a second index
+        # (varchar_pattern_ops, for LIKE) that nothing here uses.
         indexes = [
-            # The product list pages by sku within a category, a price or a rating range.
             models.Index(fields=["category", "sku"], name="product_category_sku_idx"),
             models.Index(fields=["price", "sku"], name="product_price_sku_idx"),
-            models.Index(fields=["rating", "sku"], name="product_rating_sku_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["sku"], name="product_sku_unique"),
             models.CheckConstraint(condition=~Q(sku=""), name="product_sku_not_empty"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_non_negative"),
             models.CheckConstraint(
