@@ -4,15 +4,18 @@ changes (products moved, categories re-parented) applied incrementally."""
 from __future__ import annotations
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
+from django.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from catalog.models import Category, Product
+from orders.api_keys import api_key_create
 from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
 from reports.consistency import reports_check
@@ -243,3 +246,90 @@ def test_category_sales_always_equal_their_definition():
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     CatalogMoves.TestCase().runTest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_catalog_uploads_beside_order_uploads_and_refreshes_end_consistent():
+    """Three connections at once: one moves products and re-parents a category through the
+    catalog upload, one uploads orders of those products, one refreshes the reports."""
+    key = api_key_create(name="catalog-concurrency", scope="write")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    tree = [
+        {"key": "top", "name": "Top"},
+        {"key": "mid", "name": "Mid", "parent": "top"},
+        {"key": "other", "name": "Other"},
+    ]
+    skus = [f"S{n}" for n in range(6)]
+    Client().post(
+        "/api/catalog",
+        {"categories": tree, "products": [{"sku": s, "name": s, "price": 1} for s in skus]},
+        content_type="application/json",
+        **auth,
+    )
+    errors: list = []
+
+    def catalog_moves() -> None:
+        client = Client()
+        for round_ in range(15):
+            parent = ("top", "other")[round_ % 2]
+            body = {
+                "categories": [{"key": "mid", "name": "Mid", "parent": parent}],
+                "products": [
+                    {
+                        "sku": s,
+                        "name": s,
+                        "price": 1,
+                        "category": ("mid", "other", None)[(n + round_) % 3],
+                    }
+                    for n, s in enumerate(skus)
+                ],
+            }
+            answer = client.post("/api/catalog", body, content_type="application/json", **auth)
+            if answer.status_code != 200:
+                errors.append(answer.content)
+
+    def order_uploads() -> None:
+        client = Client()
+        for round_ in range(15):
+            lines = [skus[round_ % 6], skus[(round_ + 2) % 6]]
+            order = {
+                "order_number": f"C-{round_}",
+                "created_at": "2025-06-01T10:00:00Z",
+                "total_amount": 2,
+                "status": "paid",
+                "items": [{"sku": s, "name": s, "quantity": 1, "price": 1} for s in lines],
+            }
+            answer = client.post(
+                "/api/orders/upload",
+                {"user": "ann", "orders": [order]},
+                content_type="application/json",
+                **auth,
+            )
+            if answer.status_code != 200:
+                errors.append(answer.content)
+
+    def refreshes() -> None:
+        for _ in range(15):
+            if reports_refresh().failed:
+                errors.append("refresh failed")
+
+    def on_own_connection(work) -> None:
+        try:
+            work()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=on_own_connection, args=(work,))
+        for work in (catalog_moves, order_uploads, refreshes)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert not reports_refresh().failed
+    assert differences() == {}
+    assert sum(row[2] for row in report().values()) > 0
