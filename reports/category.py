@@ -63,8 +63,13 @@ def category_sales(
     )
 
 
-def category_top_products(*, key: str, by: str, limit: int | None) -> ReportQuery:
+def category_top_products(
+    *, key: str, by: str, limit: int | None, using: str = DEFAULT_DB_ALIAS
+) -> ReportQuery:
+    with connections[using].cursor() as cursor:
+        run_sql(cursor, "catalog", "category_descendants.sql", {"key": key})
+        ids = [pk for (pk,) in cursor.fetchall()]
     statement = sql.SQL(read_sql("reports", "report_category_top_products.sql")).format(
         column=sql.Identifier(CATEGORY_TOP_COLUMNS[by])
     )
-    return ReportQuery("product_sales", statement, {"key": key, "limit": limit})
+    return ReportQuery("product_sales", statement, {"ids": ids, "limit": limit})

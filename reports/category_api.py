@@ -164,7 +164,9 @@ def category_top_products_page(request: HttpRequest, query: Query[CategoryTopQue
     if query.format == "csv":
         return csv_redirect(request)
     _known(request, query.category)
-    selected = category_top_products(key=query.category, by=query.by, limit=query.limit)
+    selected = category_top_products(
+        key=query.category, by=query.by, limit=query.limit, using=reports_db(request)
+    )
     return _json(request, selected, category=query.category, by=query.by, limit=query.limit)
 
 
@@ -177,5 +179,7 @@ def category_top_products_page(request: HttpRequest, query: Query[CategoryTopQue
 )
 def category_top_products_csv(request: HttpRequest, query: Query[CategoryTopCsvQuery]):
     _known(request, query.category)
-    selected = category_top_products(key=query.category, by=query.by, limit=query.limit)
+    selected = category_top_products(
+        key=query.category, by=query.by, limit=query.limit, using=reports_db(request)
+    )
     return _csv(request, selected, f"category_top_products_by_{query.by}")
