@@ -1,8 +1,7 @@
--- The best-selling products of the categories %(ids)s (a category and its sub-categories at
--- every depth), by the column the caller chose (an identifier bound through psycopg.sql), sku
--- for ties, from the stored product_sales. The ids come as an array, so the planner knows how
--- many products they hold: for a small category it sorts its products' figures, for a large
--- one it walks product_sales down the index on that column until the first matches.
+-- The best-selling products of a large category and its sub-categories at every depth
+-- (%(ids)s), by the column the caller chose (an identifier bound through psycopg.sql), sku for
+-- ties: product_sales walked down its index on that column until enough of them belong to the
+-- category (reports.category.category_top_products chooses this plan or the _small one).
 SELECT s.sku,
        p.name,
        c.key AS category_key,

@@ -18,6 +18,7 @@ from catalog.models import Category, Product
 from orders.api_keys import api_key_create
 from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
+from reports import category
 from reports.consistency import reports_check
 from reports.refresh import reports_refresh
 from reports.tests.conftest import api_client
@@ -124,7 +125,7 @@ def test_a_price_change_moves_nothing_and_logs_nothing(shop):
         assert cursor.fetchone() == (0,)
 
 
-def test_the_endpoints_answer_json_and_csv_with_as_of(shop):
+def test_the_endpoints_answer_json_and_csv_with_as_of(shop, monkeypatch):
     sell("1", JUNE, ("A", 2), ("B", 1), ("D", 1))
     sell("2", JULY, ("B", 5))
     assert not reports_refresh().failed
@@ -149,8 +150,15 @@ def test_the_endpoints_answer_json_and_csv_with_as_of(shop):
     lines = b"".join(as_csv.streaming_content).decode().splitlines()
     assert lines[0].startswith("category_key,category_name,parent_key,month")
     assert len(lines) == 1 + 4  # top and mid, in June and July
-    best = client.get("/api/reports/categories/top-products", {"category": "top", "by": "units"})
-    assert [(r["sku"], r["units_sold"]) for r in best.json()["results"]] == [("B", 6), ("A", 2)]
+    for small in (3_000, 0):  # both plans: sorting the category's products, walking the index
+        monkeypatch.setattr(category, "SMALL_CATEGORY_PRODUCTS", small)
+        best = client.get(
+            "/api/reports/categories/top-products", {"category": "top", "by": "units"}
+        )
+        assert [(r["sku"], r["units_sold"]) for r in best.json()["results"]] == [
+            ("B", 6),
+            ("A", 2),
+        ]
     assert client.get("/api/reports/categories/sales", {"category": "nope"}).status_code == 404
     missing = client.get("/api/reports/categories/top-products")
     assert missing.status_code == 400
