@@ -1,6 +1,6 @@
--- As report_category_top_products.sql, for a category with few products: their figures are
--- looked up one by one and sorted (walking the whole product_sales index for the few that
--- belong to it would read far more).
+-- As report_category_top_products.sql, for a category with few products: each one's figures
+-- are looked up by sku and the few sorted. (LIMIT 1 on a primary-key lookup changes no row;
+-- it keeps the planner from hashing all of product_sales instead of probing it.)
 WITH member AS MATERIALIZED (
     SELECT p.sku, p.name, p.category_id
     FROM catalog_product AS p
@@ -13,7 +13,9 @@ SELECT s.sku,
        s.revenue,
        s.orders_count
 FROM member
-JOIN reports_data.product_sales AS s ON s.sku = member.sku
+CROSS JOIN LATERAL (
+    SELECT sales.* FROM reports_data.product_sales AS sales WHERE sales.sku = member.sku LIMIT 1
+) AS s
 JOIN catalog_category AS c ON c.id = member.category_id
 ORDER BY s.{column} DESC, s.sku
 LIMIT %(limit)s
