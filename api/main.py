@@ -13,8 +13,10 @@ from api.auth import ApiKeyAuth
 from api.body import DecimalJsonRenderer, StrictJsonParser
 from api.errors import HANDLERS
 from api.problems import PROBLEM_SCHEMA, problem_document
+from catalog.api import router as catalog_router
 from orders.api import router as orders_router
 from reports.api import router as reports_router
+from reports.category_api import router as category_reports_router
 from reports.customer_api import router as customer_reports_router
 
 
@@ -67,3 +69,5 @@ for exception, handler in HANDLERS.items():
 api.add_router("", reports_router)  # first: /api/orders/stats before /api/orders/{order_number}
 api.add_router("", customer_reports_router)
 api.add_router("", orders_router)
+api.add_router("", catalog_router)
+api.add_router("", category_reports_router)

@@ -71,3 +71,21 @@ def value_cursor_decode(cursor: str, *, kind: str) -> tuple[Decimal, int]:
         return value, pk
     except (binascii.Error, UnicodeDecodeError, ValueError, ArithmeticError) as error:
         raise BadCursorError(cursor) from error
+
+
+def key_cursor_encode(kind: str, key: str | int) -> str:
+    """A position after the row with the unique `key` (a sku, an id) of the ordering `kind`."""
+    raw = f"{kind}|{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def key_cursor_decode(cursor: str, *, kind: str) -> str:
+    """The key of a cursor made by `key_cursor_encode` for `kind`, or BadCursorError."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise BadCursorError(cursor) from error
+    made_for, separator, key = raw.partition("|")
+    if made_for != kind or not separator or not key or "\x00" in key:
+        raise BadCursorError(cursor)
+    return key

@@ -34,6 +34,9 @@ from project.sqlfiles import read_sql
 GENERATED_TABLES = ("orders_customer", "orders_order", "orders_orderitem", "orders_orderstatus")
 # Orders per chunk: a chunk's fixed costs (planning, hashing the customers) are spread thin.
 DEFAULT_CHUNK_SIZE = 500_000
+# The generated catalog: as many products as half the orders, at least 200, at most 100,000
+# (a long tail at the benchmark's 10M orders; a catalog small runs still sell most of).
+MIN_PRODUCTS, MAX_PRODUCTS = 200, 100_000
 # The tables a bulk load fills, locked and checked empty first.
 LOADED_TABLES = ("orders_order", "orders_orderitem", "orders_orderstatus")
 
@@ -157,6 +160,17 @@ def _prepare(cursor, *, customers: int) -> int:
     cursor.execute(read_sql("orders", "generate_customers.sql"), {"customers": customers})
     cursor.execute("SELECT coalesce(max(id), 0) FROM orders_order")
     return cursor.fetchone()[0]
+
+
+def catalog_size(orders: int) -> int:
+    return max(MIN_PRODUCTS, min(MAX_PRODUCTS, orders // 2))
+
+
+def _generate_catalog(*, products: int) -> None:
+    """The categories and products the generated items name (catalog/sql/generate_catalog.sql)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(read_sql("orders", "generate_functions.sql"))
+        cursor.execute(read_sql("catalog", "generate_catalog.sql"), {"products": products})
 
 
 def _sequence(cursor, table: str) -> str:
@@ -314,6 +328,7 @@ def orders_generate(
     end: datetime.datetime,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int = 2,
+    products: int | None = None,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> GenerationResult:
     """Append `orders` generated orders; order numbers continue after the existing orders.
@@ -323,6 +338,9 @@ def orders_generate(
     run on this connection, since other connections could not see its uncommitted customers;
     nor does it take the bulk load's exclusive lock there, which would last as long as that
     transaction.
+
+    `products`: the size of the generated catalog, whose products the items name (default:
+    `catalog_size(orders)`); its categories and products are added when missing.
     """
     started = time.perf_counter()
     phases = _Phases()
@@ -332,6 +350,7 @@ def orders_generate(
         "customers": customers,
         "seed": seed,
         "end": end,
+        "products": products or catalog_size(orders),
     }
 
     def report(done: int) -> None:
@@ -341,6 +360,8 @@ def orders_generate(
     with connection.cursor() as cursor, phases.timed("customers"):
         base = _prepare(cursor, customers=customers)
         empty = _tables_empty(cursor)
+    with phases.timed("catalog"):
+        _generate_catalog(products=values["products"])
     bulk_load = False
     if empty and not connection.in_atomic_block:
         with ExitStack() as stack:

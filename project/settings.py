@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     # pgtrigger and pgviews-redux autodetectors (see orders/migration_autodetector.py).
     "orders",
     "reports",
+    "catalog",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

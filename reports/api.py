@@ -325,11 +325,12 @@ REPORT_OPERATIONS = {
     "customer_stats": ["customer_ranking", "customer_loyal", "customer_stats"],
     "customer_value": ["customer_lifetime_value_ranking", "customer_lifetime_value"],
     "cohort_month": ["cohorts"],
-    "product_sales": ["product_top"],
+    "product_sales": ["product_top", "category_top_products"],
     "also_bought": ["product_also_bought"],
     "monthly_revenue": ["revenue_monthly"],
     "daily_order_stats": ["revenue_daily"],
     "status_counts": ["orders_cancelled"],
+    "category_sales": ["category_sales"],
 }
 
 
@@ -348,4 +349,5 @@ def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
 QUERY_TEMPLATES = {
     "product_also_bought": "?sku={sku}",
     "customer_lifetime_value": "?user={user}",
+    "category_top_products": "?category={category}",
 }

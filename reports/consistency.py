@@ -16,6 +16,7 @@ from django.db import connection
 from reports.refresh import apply_pending, mark_applied, refresh_snapshot
 from reports.stored import (
     ALSO_BOUGHT_PAIR,
+    CATEGORY_APPLIED,
     CUSTOMER_MONTH,
     ORDER_APPLIED,
     RANK_TABLES,
@@ -36,7 +37,13 @@ class CheckResult:
 
 def _all_differences() -> dict[str, list[tuple]]:
     differences = report_differences()
-    for stored in (*RANK_TABLES, ALSO_BOUGHT_PAIR, CUSTOMER_MONTH, ORDER_APPLIED):
+    for stored in (
+        *RANK_TABLES,
+        ALSO_BOUGHT_PAIR,
+        CUSTOMER_MONTH,
+        *CATEGORY_APPLIED,
+        ORDER_APPLIED,
+    ):
         differences[stored.name] = stored_differences(stored)
     return differences
 

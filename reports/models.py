@@ -183,6 +183,47 @@ class MonthlyRevenue(ReportView):
         )
 
 
+# The catalog's tables (catalog 0001), which the category views read.
+CATALOG_TABLES = ("catalog_category", "catalog_product")
+
+
+class CategorySales(NeedsTables, ReportView):
+    requires_tables = ("catalog_category", "reports_data.category_sales")  # reports 0007
+    sql = read_sql("reports", "view_category_sales.sql")
+
+    pk = models.CompositePrimaryKey("category_id", "month")
+    category_id = models.BigIntegerField(
+        db_comment="catalog_category.id; 0: uncategorised (skus not in the catalog or without "
+        "a category)"
+    )
+    category_key = models.CharField(  # noqa: DJ001 (a view: NULL is uncategorised)
+        max_length=100, null=True, db_comment="the category's key; NULL for uncategorised"
+    )
+    category_name = models.CharField(max_length=200, db_comment="the category's name")
+    parent_id = models.BigIntegerField(
+        null=True, db_comment="the enclosing category (catalog_category.id); NULL: top level"
+    )
+    month = models.DateField(db_comment="first day of the UTC month the orders were created in")
+    units_sold = models.BigIntegerField(
+        db_comment="units of the category's products and its sub-categories' in Complete orders"
+    )
+    revenue = models.DecimalField(
+        **MONEY, db_comment="sum of quantity * price (the price paid) of those lines"
+    )
+    orders_count = models.BigIntegerField(
+        db_comment="Complete orders with at least one of those lines (once per order)"
+    )
+
+    class Meta:
+        managed = False
+        db_table = f"{SCHEMA}.category_sales"
+        db_table_comment = (
+            "Revenue, units and orders of Complete orders per category and UTC month, each "
+            "category counting its sub-categories at every depth; category_id 0 holds the lines "
+            "whose sku has no category. Categories as they are now."
+        )
+
+
 class StatusCounts(ReportView):
     sql = read_sql("reports", "view_status_counts.sql")
 
@@ -478,6 +519,34 @@ class StoredCustomerStats(models.Model):
 
     def __str__(self) -> str:
         return f"customer {self.customer_id}: {self.total_revenue}"
+
+
+class CategoryTreeAppliedDefinition(NeedsTables, Definition):
+    requires_tables = CATALOG_TABLES
+    sql = read_sql("reports", "definition_category_tree_applied.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.category_tree_applied"
+
+
+class CategoryProductAppliedDefinition(NeedsTables, Definition):
+    requires_tables = CATALOG_TABLES
+    sql = read_sql("reports", "definition_category_product_applied.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.category_product_applied"
+
+
+class CategorySalesDefinition(NeedsTables, Definition):
+    requires_tables = CATALOG_TABLES
+    dependencies = ["reports.CategoryTreeAppliedDefinition"]
+    sql = read_sql("reports", "definition_category_sales.sql")
+
+    class Meta:
+        managed = False
+        db_table = f"{DEFINITION_SCHEMA}.category_sales"
 
 
 class RefreshLog(models.Model):

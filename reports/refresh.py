@@ -37,6 +37,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from project.sqlfiles import run_sql
+from reports.category import category_apply, category_rebuild_start
 from reports.models import RefreshLog
 from reports.stored import STORED_TABLES, stored_merge
 
@@ -110,6 +111,7 @@ def apply_pending(cursor, *, batch: int | None = None) -> Applied:
     run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
     applied = Applied(*cursor.fetchone())
     run_sql(cursor, "reports", "live_apply_cohorts.sql")  # from live_apply.sql's live_delta
+    category_apply(cursor, orders_drained=applied.oldest_left is None)
     return applied
 
 
@@ -178,6 +180,7 @@ def rebuild_steps() -> list[tuple[str, Callable]]:
 
     return [
         ("order_applied (every order's contribution)", contributions),
+        ("catalog_change (consumed)", category_rebuild_start),
         *((stored.name, merge(stored)) for stored in STORED_TABLES),
     ]
 

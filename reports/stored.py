@@ -88,6 +88,16 @@ COHORT_TABLES = (
         "cohort_month", key=("cohort", "month"), columns=("customers", "orders", "revenue")
     ),
 )
+# The category report (reports.category) and the catalog as it last applied it.
+CATEGORY_APPLIED = (
+    StoredTable("category_tree_applied", key=("category_id", "ancestor_id"), columns=("depth",)),
+    StoredTable("category_product_applied", key=("sku",), columns=("category_id",)),
+)
+CATEGORY_SALES = StoredTable(
+    "category_sales",
+    key=("category_id", "month"),
+    columns=("units_sold", "revenue", "orders_count"),
+)
 STORED_TABLES = (
     CUSTOMER_STATS,
     *RANK_TABLES,
@@ -105,6 +115,8 @@ STORED_TABLES = (
     ),
     StoredTable("status_counts", key=("status",), columns=("orders_count",)),
     *COHORT_TABLES,
+    *CATEGORY_APPLIED,
+    CATEGORY_SALES,
 )
 # What each order contributes, as last applied, against its definition: a difference here means
 # the next change to that order would move the reports by a wrong amount.

@@ -4,4 +4,6 @@ FROM pg_temp.gen_order(
     %(first)s::bigint, %(last)s::bigint, %(seed)s::bigint, %(customers)s::bigint,
     %(end)s::timestamptz
 ) AS o
-CROSS JOIN LATERAL pg_temp.gen_item(o.n, o.item_count, o.first_product, %(seed)s::bigint) AS i
+CROSS JOIN LATERAL pg_temp.gen_item(
+    o.n, o.item_count, %(seed)s::bigint, %(products)s::integer
+) AS i

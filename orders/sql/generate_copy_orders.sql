@@ -15,7 +15,9 @@ FROM (
     ) AS o
     CROSS JOIN LATERAL (
         SELECT sum(i.quantity * i.price) AS total
-        FROM pg_temp.gen_item(o.n, o.item_count, o.first_product, %(seed)s::bigint) AS i
+        FROM pg_temp.gen_item(
+            o.n, o.item_count, %(seed)s::bigint, %(products)s::integer
+        ) AS i
     ) AS totals
     CROSS JOIN LATERAL (
         SELECT (array_agg(h.status))[count(*)] AS status, max(h.created) AS created,

@@ -14,8 +14,7 @@ CREATE OR REPLACE FUNCTION pg_temp.gen_order(
 )
 RETURNS TABLE (
     n bigint, username text, created_at timestamptz, fate double precision,
-    refund_draw double precision, delay_draw double precision, item_count integer,
-    first_product integer
+    refund_draw double precision, delay_draw double precision, item_count integer
 )
 LANGUAGE sql STABLE AS
 $$
@@ -27,8 +26,7 @@ SELECT g.n,
        pg_temp.gen_random(g.n, 3, seed),
        pg_temp.gen_random(g.n, 4, seed),
        pg_temp.gen_random(g.n, 5, seed),
-       1 + floor(5 * pg_temp.gen_random(g.n, 6, seed))::integer,
-       floor(200 * pg_temp.gen_random(g.n, 7, seed) ^ 2)::integer
+       1 + floor(5 * pg_temp.gen_random(g.n, 6, seed))::integer
 FROM generate_series(first, last) AS g(n)
 $$;
 
@@ -57,30 +55,65 @@ FROM (
 WHERE s.status IS NOT NULL
 $$;
 
--- A stable catalog of 200 products (0 .. 199): names and prices do not depend on the seed.
+-- The catalog (catalog_category, catalog_product; catalog/sql/generate_catalog.sql): 8
+-- top-level categories of 4 sub-categories of 5 each (200 categories), and products 0 .. P-1
+-- that do not depend on the seed: product p's leaf category, list price (2 to 2,000,
+-- log-uniform), rating (none for 1 in 10) and active flag are functions of p alone.
+CREATE OR REPLACE FUNCTION pg_temp.gen_category_key(top integer, mid integer, leaf integer)
+RETURNS text LANGUAGE sql IMMUTABLE AS
+$$
+SELECT (ARRAY['tea', 'coffee', 'kitchen', 'home', 'garden', 'books', 'toys', 'sports'])[top]
+       || CASE WHEN mid IS NULL THEN '' ELSE '-' || mid END
+       || CASE WHEN leaf IS NULL THEN '' ELSE '-' || leaf END
+$$;
+
 CREATE OR REPLACE FUNCTION pg_temp.gen_product(p integer)
-RETURNS TABLE (sku text, name text, price numeric)
+RETURNS TABLE (
+    sku text, name text, price numeric, category_key text, rating numeric, active boolean
+)
 LANGUAGE sql IMMUTABLE AS
 $$
-SELECT 'SKU-' || lpad(p::text, 4, '0'),
+SELECT 'SKU-' || lpad(p::text, greatest(4, length(p::text)), '0'),
        (ARRAY['Green', 'Black', 'Oolong', 'White', 'Herbal', 'Smoky', 'Jasmine', 'Mint',
               'Earl Grey', 'Ginger'])[1 + p % 10]
        || ' ' ||
        (ARRAY['tea', 'cup', 'teapot', 'mug', 'kettle', 'strainer', 'tray', 'caddy', 'saucer',
               'infuser', 'gift box', 'sampler', 'tin', 'spoon', 'coaster', 'jar', 'pot warmer',
-              'tea towel', 'cosy', 'timer'])[1 + (p / 10) % 20],
-       round(2 + 198 * ((hashint8extended(p, 0) & 1048575)::numeric / 1048576), 2)
+              'tea towel', 'cosy', 'timer'])[1 + (p / 10) % 20]
+       || CASE WHEN p >= 200 THEN ' No. ' || p / 200 ELSE '' END,
+       round((2 * 1000 ^ pg_temp.gen_random(p, 0, 0))::numeric, 2),
+       pg_temp.gen_category_key(
+           1 + (hashint8extended(p, 1) & 1048575)::integer % 160 / 20,
+           1 + (hashint8extended(p, 1) & 1048575)::integer % 20 / 5,
+           1 + (hashint8extended(p, 1) & 1048575)::integer % 5
+       ),
+       CASE WHEN pg_temp.gen_random(p, 2, 0) >= 0.1
+            THEN round((1 + 4 * sqrt(pg_temp.gen_random(p, 3, 0)))::numeric, 1) END,
+       pg_temp.gen_random(p, 4, 0) >= 0.03
 $$;
 
--- An order's 1 to 5 items: distinct products, popular products drawn more often.
+-- An order's 1 to 5 items: distinct products of the catalog's P, drawn with Zipf-like
+-- popularity (product p with a probability about 1 / ((p + 1) ln P): a few products are in
+-- most orders, most sell rarely); a product drawn twice is one line. The price paid is the
+-- product's list price.
 CREATE OR REPLACE FUNCTION pg_temp.gen_item(
-    n bigint, item_count integer, first_product integer, seed bigint
+    n bigint, item_count integer, seed bigint, products integer
 )
 RETURNS TABLE (k integer, sku text, name text, quantity integer, price numeric)
 LANGUAGE sql IMMUTABLE AS
 $$
-SELECT k.k, pr.sku, pr.name,
-       1 + floor(4 * pg_temp.gen_random(n * 8 + k.k, 8, seed) ^ 3)::integer, pr.price
-FROM generate_series(1, item_count) AS k(k)
-CROSS JOIN LATERAL pg_temp.gen_product((first_product + k.k * 37) % 200) AS pr
+SELECT d.k, pr.sku, pr.name,
+       1 + floor(4 * pg_temp.gen_random(n * 8 + d.k, 8, seed) ^ 3)::integer, pr.price
+FROM (
+    SELECT DISTINCT ON (draw.p) draw.k, draw.p
+    FROM (
+        SELECT k.k,
+               least(products - 1,
+                     floor((products + 1) ^ pg_temp.gen_random(n * 8 + k.k, 9, seed)) - 1
+               )::integer AS p
+        FROM generate_series(1, item_count) AS k(k)
+    ) AS draw
+    ORDER BY draw.p, draw.k
+) AS d
+CROSS JOIN LATERAL pg_temp.gen_product(d.p) AS pr
 $$;

@@ -32,7 +32,9 @@ WITH items AS (
     INSERT INTO orders_orderitem (order_id, sku, name, quantity, price)
     SELECT o.id, i.sku, i.name, i.quantity, i.price
     FROM gen_order AS o
-    CROSS JOIN LATERAL pg_temp.gen_item(o.n, o.item_count, o.first_product, %(seed)s) AS i
+    CROSS JOIN LATERAL pg_temp.gen_item(
+        o.n, o.item_count, %(seed)s::bigint, %(products)s::integer
+    ) AS i
     RETURNING order_id, quantity * price AS amount
 )
 SELECT order_id, sum(amount) AS total FROM items GROUP BY order_id;

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from catalog.models import Category, Product
 from orders.api_keys import api_key_create
 from orders.models import ApiKey, ApiKeyScope
 from orders.services import upload_conflict_record
@@ -17,8 +18,8 @@ from reports.tests.conftest import live_reports_reset
 
 
 def world_build() -> dict:
-    """Two customers' orders, refreshed reports, and a key per role: write, read, and one
-    bound to the other customer."""
+    """Two customers' orders, a catalog (category tea, product tea01), refreshed reports, and a
+    key per role: write, read, and one bound to the other customer."""
     live_reports_reset()
     run = uuid.uuid4().hex
     keys = {
@@ -38,6 +39,8 @@ def world_build() -> dict:
     )
     for _ in range(settings.UPLOAD_CONFLICT_LIMIT):
         upload_conflict_record(key_id=ApiKey.objects.get(name=f"paused-{run}").pk)
+    tea = Category.objects.create(key="tea", name="Tea")
+    Product.objects.create(sku="tea01", name="Чай зелёный", price=500, category=tea)
     assert not reports_refresh().failed
     return keys
 

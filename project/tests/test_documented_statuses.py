@@ -40,6 +40,22 @@ BAD_QUERY = {
     "/api/orders/stats": "user=test_seller&format=csv",
     "/api/reports/": "format=csv",
     "/api/order": "",
+    "/api/catalog/products": "any=price<500",
+    "/api/catalog/price-operations": "cursor=zz",
+    "/api/reports/categories/sales": "from=2025-13",
+    "/api/reports/categories/top-products": "category=tea&by=price",
+}
+# The bodies of the catalog's writes (the world has category tea, product tea01): one that
+# succeeds and one that is a 422.
+CATALOG_BODIES = {
+    "/api/catalog": (
+        {"categories": [{"key": "cups", "name": "Cups"}]},
+        {"products": [{"sku": "x", "name": "X", "price": -1}]},
+    ),
+    "/api/catalog/price-operations": (
+        {"kind": "raise", "percent": 10, "category": "tea"},
+        {"kind": "raise", "percent": 10, "category": "nope"},
+    ),
 }
 # (method, path, status, options) beyond what every operation of a kind gets (see cases()).
 LISTED = [
@@ -58,6 +74,10 @@ LISTED = [
     ("GET", "/api/reports/products/also-bought?sku=NOPE", 404, {}),
     ("GET", "/api/reports/products/also-bought.csv?sku=NOPE", 404, {}),
     ("GET", "/api/v1/orders/cancelled/?page=999", 404, {}),
+    ("GET", "/api/reports/categories/sales?category=nope", 404, {}),
+    ("GET", "/api/reports/categories/sales.csv?category=nope", 404, {}),
+    ("GET", "/api/reports/categories/top-products?category=nope", 404, {}),
+    ("GET", "/api/reports/categories/top-products.csv?category=nope", 404, {}),
 ]
 
 
@@ -76,7 +96,9 @@ def cases() -> list[tuple[str, str, int, dict]]:
             url += "?number=12345" if path in ("/api/order", "/api/order/status") else ""
             url += "?sku=tea01" if path.startswith("/api/reports/products/also-bought") else ""
             url += "?more_than=0" if path.startswith("/api/reports/customers/premium") else ""
+            url += "?category=tea" if path.startswith("/api/reports/categories/top") else ""
             body = {"status": "paid"} if path.endswith("/status") else SEED_003_BODY
+            body, invalid = CATALOG_BODIES.get(path, (body, {"status": "lost"}))
             options = {"body": body} if method == "POST" else {}
             listed.append((method, url, 201 if "201" in documented else 200, options))
             if "307" in documented:
@@ -95,7 +117,7 @@ def cases() -> list[tuple[str, str, int, dict]]:
                     (method, url, 400, {"body": "[]"}),
                     (method, url, 413, {"body": BIG}),
                     (method, url, 415, {"body": "{}", "content_type": "text/plain"}),
-                    (method, url, 422, {"body": {"status": "lost"}}),  # and no user, no orders
+                    (method, url, 422, {"body": invalid}),  # and no user, no orders
                 ]
             listed.append((method, url, 503, {**options, "dead": True}))
     return listed

@@ -49,8 +49,9 @@ def test_lists_declare_their_csv_truthfully():
     paths = api.get_openapi_schema(path_prefix="/api/")["paths"]
     csv_paths = [path for path in paths if path.endswith(".csv")]
     # also-bought: by query (issue 19) and, deprecated, by path; issue 21: lifetime value,
-    # premium customers, recent orders, last order per customer, cohorts.
-    assert len(csv_paths) == 13
+    # premium customers, recent orders, last order per customer, cohorts, and the two
+    # category reports.
+    assert len(csv_paths) == 15
     for path in csv_paths:
         content = paths[path]["get"]["responses"][200]["content"]
         assert list(content) == ["text/csv"]

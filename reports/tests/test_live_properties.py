@@ -4,7 +4,9 @@ equal to its definition, row for row (reports.consistency compares them).
 Hypothesis drives a state machine over a small shop: uploads (new, changed and unchanged
 orders) through the API, status events in and out of order, refunds, item replacements, edits
 and deletes of history rows, orders moved between customers, customers with no orders, and now
-and then a full rebuild. Each example runs in a savepoint that is rolled back afterwards, so
+and then a full rebuild; and catalog changes (issue 21): products moved between categories or
+out of the catalog, categories re-parented, prices changed. Each example runs in a savepoint
+that is rolled back afterwards, so
 what all examples start from (the API keys, the reports built once while empty) is made once,
 below every example's savepoint.
 """
@@ -15,12 +17,14 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
+from catalog.models import Category, Product
 from orders.api_keys import api_key_create
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.services import order_status_add
@@ -31,6 +35,10 @@ from reports.tests.conftest import api_client
 START = datetime.datetime(2025, 1, 30, 22, tzinfo=datetime.UTC)  # days and months cross
 USERS = ("ann", "bob", "cy")
 SKUS = ("A", "B", "C", "D")
+# The catalog every example starts from: top > mid > leaf, other; D is not in the catalog.
+CATEGORIES = (("top", None), ("mid", "top"), ("leaf", "mid"), ("other", None))
+CATEGORY_KEYS = tuple(key for key, _ in CATEGORIES)
+CATALOG = {"A": "leaf", "B": "mid", "C": None}
 UPLOAD_STATUSES = ("pending", "paid", "delivered", "failed", "refunded")
 
 moments = st.integers(min_value=0, max_value=96).map(lambda h: START + datetime.timedelta(hours=h))
@@ -54,6 +62,14 @@ class LiveReports(RuleBasedStateMachine):
     def start(self):
         self.savepoint = transaction.savepoint()
         self.numbers: list[str] = []
+        for key, parent in CATEGORIES:
+            Category.objects.create(
+                key=key, name=key, parent=Category.objects.filter(key=parent).first()
+            )
+        for sku, key in CATALOG.items():
+            Product.objects.create(
+                sku=sku, name=sku, price=1, category=Category.objects.filter(key=key).first()
+            )
 
     def teardown(self):
         if hasattr(self, "savepoint"):
@@ -169,6 +185,32 @@ class LiveReports(RuleBasedStateMachine):
     def rename_customer(self, name, new):
         if not Customer.objects.filter(username=new).exists():
             Customer.objects.filter(username=name).update(username=new)
+
+    @rule(sku=st.sampled_from(SKUS), key=st.sampled_from((None, *CATEGORY_KEYS)))
+    def move_product(self, sku, key):
+        """Into another category, out of every category, or into the catalog (D)."""
+        category = Category.objects.filter(key=key).first()
+        Product.objects.update_or_create(
+            sku=sku, defaults={"name": sku, "price": 1, "category": category}
+        )
+
+    @rule(sku=st.sampled_from(SKUS))
+    def remove_product(self, sku):
+        Product.objects.filter(sku=sku).delete()  # its sales become uncategorised
+
+    @rule(key=st.sampled_from(CATEGORY_KEYS), parent=st.sampled_from((None, *CATEGORY_KEYS)))
+    def reparent_category(self, key, parent):
+        try:  # a cycle is refused by the database (category_no_cycle): nothing changes
+            with transaction.atomic():
+                Category.objects.filter(key=key).update(
+                    parent=Category.objects.filter(key=parent).first()
+                )
+        except IntegrityError:
+            pass
+
+    @rule(percent=st.integers(1, 50))
+    def raise_prices(self, percent):
+        Product.objects.update(price=F("price") * (100 + percent) / 100)  # no category moves
 
     @rule(full=st.sampled_from((False, False, False, True)))
     def refresh(self, full):

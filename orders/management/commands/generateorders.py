@@ -5,7 +5,13 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from orders.generation import DEFAULT_CHUNK_SIZE, GenerationError, orders_generate
+from orders.generation import (
+    DEFAULT_CHUNK_SIZE,
+    MAX_PRODUCTS,
+    MIN_PRODUCTS,
+    GenerationError,
+    orders_generate,
+)
 from orders.models import Order
 
 
@@ -40,15 +46,22 @@ class Command(BaseCommand):
             "the tables are empty",
         )
         parser.add_argument(
+            "--products",
+            type=int,
+            help=f"products in the generated catalog; default: half the orders, at least "
+            f"{MIN_PRODUCTS}, at most {MAX_PRODUCTS:,}",
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when orders already exist"
         )
 
     def handle(self, *args, **options):
         orders = options["orders"]
         customers = options["customers"] or max(1, orders // 20)
-        if min(orders, customers, options["chunk_size"], options["workers"]) < 1:
+        products = options["products"]
+        if min(orders, customers, options["chunk_size"], options["workers"], products or 1) < 1:
             raise CommandError(
-                "--orders, --customers, --chunk-size and --workers must be at least 1"
+                "--orders, --customers, --chunk-size, --workers and --products must be at least 1"
             )
         if options["if_empty"] and Order.objects.exists():
             self.stdout.write("Orders already exist; nothing generated (--if-empty).")
@@ -66,6 +79,7 @@ class Command(BaseCommand):
                 end=_end_of_range(options["end"]),
                 chunk_size=options["chunk_size"],
                 workers=options["workers"],
+                products=products,
                 progress=progress,
             )
         except GenerationError as error:
