@@ -6,7 +6,7 @@ import pkgutil
 import sys
 
 from order_reports_api_client import AuthenticatedClient
-from order_reports_api_client.models import StatusIn, UploadIn
+from order_reports_api_client.models import CatalogIn, PriceOperationIn, StatusIn, UploadIn
 
 base_url, key = sys.argv[1], sys.argv[2]
 client = AuthenticatedClient(base_url=base_url, token=key, raise_on_unexpected_status=True)
@@ -34,11 +34,28 @@ ARGUMENTS = {
     "product_also_bought_csv": {"sku": "S0"},
     "product_also_bought_by_path": {"sku": "S0"},
     "product_also_bought_by_path_csv": {"sku": "S0"},
+    "customer_lifetime_value": {"user": "shop_b"},
+    "customer_premium": {"more_than": 0},
+    "customer_premium_csv": {"more_than": 0},
+    "catalog_upload": {
+        "body": CatalogIn.from_dict(
+            {
+                "categories": [{"key": "drinks", "name": "Drinks"}],
+                "products": [{"sku": "S0", "name": "S0", "category": "drinks", "price": 10}],
+            }
+        )
+    },
+    "catalog_price_operation": {
+        "body": PriceOperationIn.from_dict({"kind": "raise", "percent": 10, "category": "drinks"})
+    },
+    "category_top_products": {"category": "drinks"},
+    "category_top_products_csv": {"category": "drinks"},
 }
-for package in ("orders", "reports"):
+FIRST = ("orders_upload", "catalog_upload")  # what the other calls read
+for package in ("orders", "catalog", "reports"):
     module = importlib.import_module(f"order_reports_api_client.api.{package}")
     names = sorted(info.name for info in pkgutil.iter_modules(module.__path__))
-    for name in sorted(names, key=lambda name: name != "orders_upload"):  # the upload first
+    for name in sorted(names, key=lambda name: name not in FIRST):  # the uploads first
         operation = importlib.import_module(f"order_reports_api_client.api.{package}.{name}")
         response = operation.sync_detailed(client=client, **ARGUMENTS.get(name, {}))
         parsed = response.parsed
