@@ -40,7 +40,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test import Client
 
     from orders.api_keys import api_key_create
@@ -75,17 +75,16 @@ def main() -> None:
     for name, url in urls.items():
         p50, p99 = _timings(client, url, options.runs)
         print(f"{name:40} p50 {p50:7.2f}  p99 {p99:7.2f}")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO reports_data.order_change (order_id) "
-            "SELECT id FROM orders_order ORDER BY random() LIMIT %s",
-            [options.changed_orders],
-        )
-        cursor.execute(
-            "UPDATE orders_order SET created_at = created_at - interval '40 days' "
-            "WHERE id IN (SELECT order_id FROM reports_data.order_change)"
-        )
-    run = reports_refresh()
+    # The change and the refresh in one transaction, rolled back: the dataset stays as it was.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE orders_order SET created_at = created_at - interval '40 days' "
+                "WHERE id IN (SELECT id FROM orders_order WHERE id %% 997 = 7 LIMIT %s)",
+                [options.changed_orders],
+            )
+        run = reports_refresh()
+        transaction.set_rollback(True)
     print(
         f"incremental refresh, {options.changed_orders} orders moved 40 days back (cohorts and "
         f"customer months move): {run.duration_ms} ms, {run.orders_changed} changed"
