@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from orders.api_keys import ApiKeyError, api_key_create
-from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
+from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus, UploadRecord
 
 COUNT_CAP = 10_000
 COUNT_CAPPED_LABEL = "{cap:,}+"  # more rows than were counted: "10,000+"
@@ -188,3 +188,36 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset) -> None:
         revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+
+
+@admin.register(UploadRecord)
+class UploadRecordAdmin(admin.ModelAdmin):
+    """The upload history, read only: written by the uploads (orders.upload_history)."""
+
+    list_display = (
+        "created_at",
+        "key_name",
+        "customer",
+        "received",
+        "created",
+        "updated",
+        "unchanged",
+        "status_changes",
+        "duration_ms",
+        "outcome",
+    )
+    list_filter = ("status", "key_name")
+    search_fields = ("=customer", "=request_id")
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
