@@ -1,24 +1,27 @@
 """The upload history (docs/UPLOADS.md): one UploadRecord per upload, written after the upload's
 own transaction (committed or rolled back), and read back by the key that uploaded.
 
-Retention is bounded on write, like reports.refresh's log: every record deletes the rows older
-than UPLOAD_HISTORY_DAYS (an index range, usually empty), and one record in
-PRUNE_ROWS_EVERY also cuts the table to UPLOAD_HISTORY_MAX_ROWS.
+Retention is bounded on write, like reports.refresh's log, in the record's own statement
+(orders/sql/upload_record.sql): every record deletes the rows older than UPLOAD_HISTORY_DAYS,
+and about one in PRUNE_ROWS_EVERY also cuts the table to UPLOAD_HISTORY_MAX_ROWS rows.
 """
 
 from __future__ import annotations
 
 import datetime
+import random
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import ApiKey, UploadRecord
 from orders.services import UploadResult
+from project.sqlfiles import run_sql
 
 PRUNE_ROWS_EVERY = 100
+_CUSTOMER_MAX = UploadRecord._meta.get_field("customer").max_length
 
 
 def upload_record(
@@ -32,35 +35,32 @@ def upload_record(
     result: UploadResult | None = None,
     status: int = 200,
     error: str = "",
-) -> UploadRecord:
-    """Record one upload and prune: its own short transaction, whatever the upload's was."""
-    counts = result.as_dict() if result is not None else {"received": received}
-    with transaction.atomic():
-        record = UploadRecord.objects.create(
-            key_id=key.pk,
-            key_name=key.name,
-            customer=customer[: UploadRecord._meta.get_field("customer").max_length],
-            request_id=request_id,
-            created_at=started_at,
-            duration_ms=duration_ms,
-            status=status,
-            error=error,
-            **counts,
+    prune_rows: bool | None = None,
+) -> int:
+    """Record one upload (autocommit: its own transaction, whatever the upload's was), prune,
+    and return the record's id. `prune_rows` None: by chance, one record in PRUNE_ROWS_EVERY."""
+    if prune_rows is None:
+        prune_rows = random.randrange(PRUNE_ROWS_EVERY) == 0  # noqa: S311 (not a secret)
+    if result is None:  # refused: nothing was written
+        result = UploadResult(
+            received=received, created=0, updated=0, unchanged=0, status_changes=0
         )
-        upload_history_prune(every=PRUNE_ROWS_EVERY, latest_id=record.pk)
-    return record
-
-
-def upload_history_prune(*, every: int = 1, latest_id: int = 0) -> None:
-    """Delete the records past UPLOAD_HISTORY_DAYS; when `latest_id` is a multiple of `every`,
-    also all but the newest UPLOAD_HISTORY_MAX_ROWS."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.UPLOAD_HISTORY_DAYS)
-    UploadRecord.objects.filter(created_at__lt=cutoff).delete()
-    if latest_id % every:
-        return
-    newest = UploadRecord.objects.order_by("-id").values_list("id", flat=True)
-    oldest_kept = newest[settings.UPLOAD_HISTORY_MAX_ROWS - 1 : settings.UPLOAD_HISTORY_MAX_ROWS]
-    UploadRecord.objects.filter(id__lt=oldest_kept.first() or 0).delete()
+    params = {
+        "key_id": key.pk,
+        "key_name": key.name,
+        "customer": customer[:_CUSTOMER_MAX],
+        "request_id": request_id,
+        "created_at": started_at,
+        "duration_ms": duration_ms,
+        "status": status,
+        "error": error,
+        "cutoff": timezone.now() - datetime.timedelta(days=settings.UPLOAD_HISTORY_DAYS),
+        "prune_rows": prune_rows,
+        "keep_rows": settings.UPLOAD_HISTORY_MAX_ROWS,
+        **result.as_dict(),
+    }
+    with connection.cursor() as cursor:
+        return run_sql(cursor, "orders", "upload_record.sql", params).fetchone()[0]
 
 
 def upload_history_page(

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from orders.api_keys import api_key_create
-from orders.models import ApiKeyScope, Order, UploadRecord
+from orders.models import ApiKey, ApiKeyScope, Order, UploadRecord
 from orders.tests.conftest import Api, make_upload
-from orders.upload_history import upload_history_prune
+from orders.upload_history import upload_record
 
 pytestmark = pytest.mark.django_db
 
@@ -77,23 +77,29 @@ def test_without_a_key_the_history_is_401(client):
     assert client.get("/api/uploads").status_code == 401
 
 
-def test_pruning_keeps_the_bounds(api, settings):
+def test_pruning_keeps_the_bounds(write_key, settings):
     settings.UPLOAD_HISTORY_MAX_ROWS = 3
+    key = ApiKey.objects.get(name="test-write")
     now = timezone.now()
-    for days in (40, 5, 4, 3, 2, 1):
-        UploadRecord.objects.create(
-            key_name="prune",
+
+    def record(days: int, *, prune_rows: bool) -> None:
+        moment = now - datetime.timedelta(days=days)
+        upload_record(
+            key=key,
             customer="c",
             request_id="r",
-            created_at=now - datetime.timedelta(days=days),
+            started_at=moment,
             duration_ms=1,
             received=days,
-            status=200,
+            prune_rows=prune_rows,
         )
-    upload_history_prune(every=1000, latest_id=1)  # age only
+
+    for days in (40, 5, 4, 3, 2):
+        record(days, prune_rows=False)
+    record(1, prune_rows=False)  # the 40-day-old one goes (UPLOAD_HISTORY_DAYS=30)
     assert sorted(UploadRecord.objects.values_list("received", flat=True)) == [1, 2, 3, 4, 5]
-    upload_history_prune()  # and rows
-    assert sorted(UploadRecord.objects.values_list("received", flat=True)) == [1, 2, 3]
+    record(0, prune_rows=True)  # the newest 3 before it are kept, and it
+    assert sorted(UploadRecord.objects.values_list("received", flat=True)) == [0, 1, 2, 3]
 
 
 def test_the_admin_lists_the_history_for_staff(admin_client, api, seed_body):
