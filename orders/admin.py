@@ -139,7 +139,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     a page that shows the plaintext once; it is not kept in the session or a message.
     """
 
-    list_display = ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+    list_display = (
+        "name",
+        "scope",
+        "customer",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("scope",)
     list_select_related = ("customer",)
     raw_id_fields = ("customer",)  # millions of customers: no select of them all
@@ -149,12 +157,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "scope", "customer")
-        return ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+        return ("name", "scope", "customer", "prefix", "created_at", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("name", "scope", "customer", "prefix", "created_at")
+        return ("name", "scope", "customer", "prefix", "created_at", "last_used_at")
 
     def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
         if change:

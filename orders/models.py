@@ -261,6 +261,9 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="to the minute (api_key_authenticate)"
+    )
 
     class Meta:
         constraints = [

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from orders.api_keys import api_key_create
 from orders.models import ApiKey, ApiKeyScope
 from orders.tests.factories import make_order
 
@@ -87,3 +88,13 @@ def test_non_staff_cannot_reach_the_keys(client, django_user_model):
     response = client.post(ADD_URL, {"name": "sneaky", "scope": "write"})
     assert response.status_code == 302
     assert not ApiKey.objects.filter(name="sneaky").exists()
+
+
+def test_last_used_is_stamped_once_a_minute(client):
+    plaintext = api_key_create(name="used", scope=ApiKeyScope.READ)
+    assert ApiKey.objects.get(name="used").last_used_at is None
+    assert order_lookup(client, plaintext) == 404
+    first = ApiKey.objects.get(name="used").last_used_at
+    assert first is not None
+    assert order_lookup(client, plaintext) == 404
+    assert ApiKey.objects.get(name="used").last_used_at == first  # not a write per request

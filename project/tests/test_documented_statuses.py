@@ -34,6 +34,7 @@ BAD_QUERY = {
     "/api/orders/stats": "user=test_seller&format=csv",
     "/api/reports/": "format=csv",
     "/api/order": "",
+    "/api/uploads": "cursor=nonsense",
 }
 # (method, path, status, options) beyond what every operation of a kind gets (see cases()).
 LISTED = [
