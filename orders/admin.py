@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus
+from orders.api_keys import ApiKeyError, api_key_create
+from orders.models import ApiKey, Customer, Order, OrderItem, OrderStatus, UploadRecord
 
 COUNT_CAP = 10_000
 COUNT_CAPPED_LABEL = "{cap:,}+"  # more rows than were counted: "10,000+"
@@ -130,13 +133,99 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    """Keys are listed, never shown: only a digest is stored. Create them with create_api_key."""
+    """Keys are listed, never shown again: only a digest is stored.
 
-    list_display = ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+    Adding one goes through api_key_create (as the create_api_key command does) and answers with
+    a page that shows the plaintext once; it is not kept in the session or a message.
+    """
+
+    list_display = (
+        "name",
+        "scope",
+        "customer",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("scope",)
     list_select_related = ("customer",)
-    readonly_fields = ("name", "scope", "customer", "prefix", "created_at")
-    fields = ("name", "scope", "customer", "prefix", "created_at", "revoked_at")
+    raw_id_fields = ("customer",)  # millions of customers: no select of them all
+    actions = ("revoke",)
+    ordering = ("-created_at",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "scope", "customer")
+        return ("name", "scope", "customer", "prefix", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("name", "scope", "customer", "prefix", "created_at", "last_used_at")
+
+    def save_model(self, request, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            request.api_key_plaintext = api_key_create(
+                name=obj.name,
+                scope=obj.scope,
+                customer_username=obj.customer.username if obj.customer_id else None,
+            )
+        except ApiKeyError as error:  # a race with another admin on the same name
+            raise ValidationError(str(error)) from error
+        created = ApiKey.objects.get(name=obj.name)
+        obj.pk, obj.prefix, obj.created_at = created.pk, created.prefix, created.created_at
+
+    def response_add(self, request, obj: ApiKey, post_url_continue=None):
+        return TemplateResponse(
+            request,
+            "admin/orders/apikey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"API key {obj.name} created",
+                "key": obj,
+                "plaintext": request.api_key_plaintext,
+            },
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+
+
+@admin.register(UploadRecord)
+class UploadRecordAdmin(admin.ModelAdmin):
+    """The upload history, read only: written by the uploads (orders.upload_history)."""
+
+    list_display = (
+        "created_at",
+        "key_name",
+        "customer",
+        "received",
+        "created",
+        "updated",
+        "unchanged",
+        "status_changes",
+        "duration_ms",
+        "outcome",
+    )
+    list_filter = ("status", "key_name")
+    search_fields = ("=customer", "=request_id")
+    show_facets = admin.ShowFacets.NEVER
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    ordering = ("-created_at", "-id")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -11,11 +11,13 @@ streaming replica when one is configured (project.replica), so it lags by the re
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import unicodedata
 from typing import Literal
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -32,7 +34,7 @@ from api.csv_stream import (
 )
 from api.errors import query_problem
 from api.pagination import BadCursorError, cursor_decode, cursor_encode, page_url
-from api.problems import FieldError, Problem, pointer, problems
+from api.problems import TITLES, FieldError, Problem, pointer, problems
 from api.types import MAX_INTEGER, page_size
 from orders.metrics import upload_conflict_observe, upload_observe, upload_paused_observe
 from orders.models import Order
@@ -43,6 +45,7 @@ from orders.schemas import (
     StatusOut,
     UploadIn,
     UploadOut,
+    UploadPage,
     status_problems,
     upload_problems,
 )
@@ -56,10 +59,12 @@ from orders.selectors import (
 )
 from orders.services import (
     OrderNumbersTaken,
+    UploadResult,
     order_status_add,
     order_upsert_many,
     upload_conflict_record,
 )
+from orders.upload_history import upload_history_page, upload_record
 from project.replica import reports_db
 
 router = Router(tags=["orders"])
@@ -80,6 +85,7 @@ ERROR_TOO_DEEP = (
 )
 ERROR_PAST_THE_END = "Page {page} is past the last page."
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+UPLOADS_CURSOR = "uploads"
 
 
 @router.post(
@@ -96,7 +102,39 @@ def orders_upload(request: HttpRequest, upload: UploadIn):
     order's status backwards. A key bound to a customer is not told which order numbers
     belong to another customer, and its uploads pause (429) after repeated such refusals.
     """
-    started = time.perf_counter()
+    started_at, started = timezone.now(), time.perf_counter()
+    record = functools.partial(
+        upload_record,
+        key=request.auth,
+        customer=upload.user,
+        request_id=getattr(request, "request_id", ""),
+        started_at=started_at,
+        received=len(upload.orders),
+    )
+    try:
+        result = _upload(request, upload, started)
+    except Problem as problem:
+        record(duration_ms=_ms_since(started), status=problem.status, error=_title(problem.status))
+        raise
+    except Exception:
+        try:  # the database may be what failed: its answer matters more than the record
+            record(duration_ms=_ms_since(started), status=500, error=_title(500))
+        except DatabaseError:
+            logger.exception("upload not recorded")
+        raise
+    record(duration_ms=_ms_since(started), result=result)
+    return {"user": upload.user, **result.as_dict()}
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _title(status: int) -> str:
+    return TITLES.get(status, "Error")
+
+
+def _upload(request: HttpRequest, upload: UploadIn, started: float) -> UploadResult:
     key = request.auth
     if key.customer is not None and key.customer.username != upload.user:
         raise Problem(403, ERROR_KEY_FOR_OTHER_USER.format(username=key.customer.username))
@@ -113,7 +151,7 @@ def orders_upload(request: HttpRequest, upload: UploadIn):
             upload_conflict_record(key_id=key.pk)
         raise
     upload_observe(result)
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    duration_ms = _ms_since(started)
     logger.info(
         "upload customer=%s received=%d created=%d updated=%d unchanged=%d status_changes=%d "
         "duration_ms=%.1f key=%s",
@@ -132,7 +170,7 @@ def orders_upload(request: HttpRequest, upload: UploadIn):
             "key_name": request.auth.name,
         },
     )
-    return {"user": upload.user, **result.as_dict()}
+    return result
 
 
 class OrderNumber(Schema):
@@ -335,3 +373,31 @@ def orders_cancelled_csv(request: HttpRequest, query: Query[CancelledCsvQuery]) 
         ordering=query.order, position=position, using=reports_db(request)
     )
     return csv_response(rows, filename="cancelled_orders", as_of=None)
+
+
+class UploadsQuery(Schema):
+    cursor: str | None = Field(None, description="a position from next_cursor; '' starts")
+    page_size: page_size(default=DEFAULT_PAGE_SIZE, cap=MAX_PAGE_SIZE)
+
+
+@router.get("/uploads", response=UploadPage, auth=read_key, operation_id="uploads_list")
+def uploads_list(request: HttpRequest, query: Query[UploadsQuery]):
+    """This key's own uploads, newest first, by cursor (docs/UPLOADS.md): counts and outcome.
+
+    Kept UPLOAD_HISTORY_DAYS days (and at most UPLOAD_HISTORY_MAX_ROWS uploads of all keys).
+    """
+    position = None
+    if query.cursor:
+        try:
+            position = cursor_decode(query.cursor, kind=UPLOADS_CURSOR)
+        except BadCursorError:
+            raise query_problem(
+                [FieldError(pointer("query", "cursor"), ERROR_BAD_CURSOR)]
+            ) from None
+    rows = upload_history_page(key=request.auth, limit=query.page_size + 1, after=position)
+    more, rows = len(rows) > query.page_size, rows[: query.page_size]
+    next_cursor = None
+    if more:
+        cursor = cursor_encode(UPLOADS_CURSOR, rows[-1].created_at, rows[-1].pk)
+        next_cursor = page_url(request, cursor=cursor)
+    return {"next": next_cursor, "next_cursor": next_cursor, "results": rows}

@@ -278,6 +278,9 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="to the minute (api_key_authenticate)"
+    )
 
     class Meta:
         constraints = [
@@ -311,3 +314,36 @@ class ApiKeyConflicts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refusals} since {self.window_started_at:%Y-%m-%d %H:%M}"
+
+
+class UploadRecord(models.Model):
+    """One `POST /api/orders/upload` that reached the upload: who, when, what it counted, and
+    how it ended (orders.services.upload_record). Written after the upload's own transaction,
+    so a refused or failed upload is recorded too; pruned on write (UPLOAD_HISTORY_DAYS,
+    UPLOAD_HISTORY_MAX_ROWS)."""
+
+    key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    key_name = models.CharField(max_length=100)  # kept if the key is deleted
+    customer = models.CharField(max_length=150)  # the upload's `user`, as sent
+    request_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    duration_ms = models.FloatField()
+    received = models.PositiveIntegerField()
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    status_changes = models.PositiveIntegerField(default=0)
+    status = models.PositiveSmallIntegerField(help_text="the HTTP status answered: 200 is ok")
+    error = models.CharField(max_length=100, blank=True, help_text="the problem's title")
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "-created_at", "-id"], name="upload_key_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.key_name} {self.customer} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def outcome(self) -> str:
+        return "ok" if self.status == 200 else f"{self.status} {self.error}"

@@ -179,3 +179,25 @@ class CancelledPage(Out):
     previous: str | None
     next_cursor: str | None = Field(..., description="the next page by cursor (any depth)")
     results: list[CancelledOrder]
+
+
+class UploadRecordOut(Out):
+    created_at: datetime.datetime = Field(..., description="when the upload arrived")
+    key_name: str
+    customer: str = Field(..., description="the upload's user, as sent")
+    request_id: str
+    duration_ms: float
+    received: int
+    created: int
+    updated: int
+    unchanged: int
+    status_changes: int
+    status: int = Field(..., description="the HTTP status answered: 200 is ok")
+    error: str = Field(..., description="the problem's title; empty when ok")
+    outcome: str = Field(..., description="'ok', or the status and the problem's title")
+
+
+class UploadPage(Out):
+    next: str | None
+    next_cursor: str | None = Field(..., description="the next page by cursor")
+    results: list[UploadRecordOut]

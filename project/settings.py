@@ -342,6 +342,10 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < METRICS_TOKEN_MIN_LENGTH:
 # cannot probe which order numbers exist (docs/API_KEYS.md).
 UPLOAD_CONFLICT_LIMIT = env_int("UPLOAD_CONFLICT_LIMIT", 10)
 UPLOAD_CONFLICT_WINDOW_SECONDS = env_int("UPLOAD_CONFLICT_WINDOW_SECONDS", 3600)
+# Upload history (orders.UploadRecord, docs/UPLOADS.md): kept this many days, and at most
+# this many rows; pruned as uploads are recorded.
+UPLOAD_HISTORY_DAYS = env_int("UPLOAD_HISTORY_DAYS", 30)
+UPLOAD_HISTORY_MAX_ROWS = env_int("UPLOAD_HISTORY_MAX_ROWS", 100_000)
 
 # Reports (reports/): how often Celery beat runs the incremental refresh as a safety net beside
 # `refresh_reports --follow`.

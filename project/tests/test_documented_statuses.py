@@ -40,6 +40,7 @@ BAD_QUERY = {
     "/api/orders/stats": "user=test_seller&format=csv",
     "/api/reports/": "format=csv",
     "/api/order": "",
+    "/api/uploads": "cursor=nonsense",
     "/api/catalog/products": "any=price<500",
     "/api/catalog/price-operations": "cursor=zz",
     "/api/reports/categories/sales": "from=2025-13",
