@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from api.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api
 from reports.dashboard import CANCELLED_PAGE, dashboard_panels
 from reports.dashboard_dimensions import COHORTS_SHOWN
+from reports.tests.test_customer_value import write_fit
 
 from .conftest import END, other_connection
 
@@ -253,3 +255,26 @@ def test_the_cohort_panel_is_the_retention_matrix_of_the_last_cohorts(staff, cli
         for r in matrix
         if r["cohort"] in shown
     ]
+
+
+def test_after_a_fit_the_top_customers_are_by_predicted_value_and_say_which_model(
+    staff, client_all
+):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_id FROM reports_data.customer_stats ORDER BY 1 LIMIT 3")
+        ids = [row[0] for row in cursor.fetchall()]
+    fitted_at = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    write_fit(
+        dict(zip(ids, map(Decimal, ("5.00", "700.00", "60.00")), strict=True)), fitted_at=fitted_at
+    )
+    panel = staff.get(DATA).json()["customer_value"]
+    assert panel["by"] == "predicted"
+    assert (panel["model"]["model"], panel["model"]["fitted_at"]) == (
+        "BG/NBD + Gamma-Gamma",
+        "2026-01-02T00:00:00Z",
+    )
+    assert [r["customer_id"] for r in panel["top"]] == [ids[1], ids[2], ids[0]]
+    ranking = Api(client_all, None).get(
+        "/api/reports/customers/lifetime-value/ranking", by="predicted", limit=10
+    )
+    assert [r["user"] for r in panel["top"]] == [r["user"] for r in ranking.json()["results"]]
