@@ -179,6 +179,7 @@ class DashboardQuery(Schema):
     sku: Sku | None = None
     user: QueryText | None = None
     cursor: str | None = None
+    category: QueryText | None = None
 
 
 class LoyalRow(Out):

@@ -34,6 +34,10 @@ CHARTS = [
     "chart-products-revenue",
     "chart-products-units",
     "chart-customers",
+    "chart-categories",
+    "chart-category-top",
+    "chart-value-histogram",
+    "chart-value-top",
 ]
 WAIT_MS = 15_000
 
@@ -244,3 +248,58 @@ def test_a_bad_parameter_shows_which_and_why(page, shop):
         timeout=WAIT_MS,
     )
     assert page.locator("#status").get_attribute("class") == "error"
+
+
+def heatmap_cells(page, chart: str) -> int:
+    """The cells a heatmap has a colour for (Plotly paints them as one image)."""
+    return page.evaluate(
+        """id => {
+            const chart = document.getElementById(id);
+            if (!chart.querySelector('g.hm image')) return 0;
+            return chart.data[0].z.flat().filter(v => v != null).length;
+        }""",
+        chart,
+    )
+
+
+def test_the_category_value_and_cohort_panels_draw_and_the_category_drills_down(page, shop):
+    log_in(page, shop)
+    page.wait_for_function("window.dashboard && window.dashboard.updates > 0", timeout=WAIT_MS)
+    for chart in ("chart-categories", "chart-category-top", "chart-value-histogram"):
+        assert drawn_points(page, chart) > 0, chart
+    assert drawn_points(page, "chart-value-top") > 0
+    assert "exact lifetime revenue" in page.inner_text("#value-top-basis")  # no model fitted
+    assert heatmap_cells(page, "chart-cohorts") > 0
+    cohorts = call(page, shop, "GET", "/api/reports/cohorts")["results"]
+    assert (
+        page.evaluate("window.dashboard.data.cohorts.cohorts")
+        == sorted({row["cohort"] for row in cohorts})[-18:]
+    )
+    assert page.locator("#panel-cohorts [data-fresh]").inner_text().startswith("fresh")
+    top_level = page.evaluate("document.getElementById('chart-categories').data.map(t => t.name)")
+    sales = call(page, shop, "GET", "/api/reports/categories/sales")["results"]
+    assert len(top_level) == len({row["category_key"] for row in sales})
+    shot(page, "dashboard-categories")
+
+    key = page.evaluate("document.getElementById('category-select').options[1].value")
+    page.select_option("#category-select", key)
+    page.wait_for_function(
+        "key => window.dashboard.data.categories.category === key", arg=key, timeout=WAIT_MS
+    )
+    children = call(page, shop, "GET", f"/api/reports/categories/sales?category={key}")["results"]
+    names = {row["category_name"] for row in children if row["category_key"] != key}
+    assert names  # a top-level category of the generated tree has sub-categories
+    page.wait_for_function(
+        "names => document.getElementById('chart-categories').data"
+        ".map(t => t.name).filter(n => !n.startsWith('directly in ')).sort().join('|')"
+        " === names.sort().join('|')",
+        arg=sorted(names),
+        timeout=WAIT_MS,
+    )
+    assert drawn_points(page, "chart-categories") > 0
+    top = call(page, shop, "GET", f"/api/reports/categories/top-products?category={key}")
+    drawn = page.evaluate("document.getElementById('chart-category-top').data[0].x")
+    assert drawn == [float(row["revenue"]) for row in top["results"]]
+    shot(page, "dashboard-category-drilled")
+    page.click("#category-up")
+    page.wait_for_function("window.dashboard.data.categories.category === null", timeout=WAIT_MS)

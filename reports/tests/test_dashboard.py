@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,6 +17,8 @@ from psycopg import sql
 from api.problems import PROBLEM_CONTENT_TYPE
 from orders.tests.conftest import Api
 from reports.dashboard import CANCELLED_PAGE, dashboard_panels
+from reports.dashboard_dimensions import COHORTS_SHOWN
+from reports.tests.test_customer_value import write_fit
 
 from .conftest import END, other_connection
 
@@ -150,7 +153,7 @@ def test_no_panel_scans_the_orders_and_the_queries_are_few(staff, rf):
     with CaptureQueriesContext(connection) as queries:
         dashboard_panels(request)
     selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
-    assert len(selects) <= 14, selects
+    assert len(selects) <= 22, selects
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # what an index cannot serve still scans
         for statement in selects:  # the page's own statements, as they were executed
@@ -182,3 +185,96 @@ def test_a_database_that_does_not_answer_is_a_json_503_the_page_keeps_polling_on
     assert (response.status_code, response["Content-Type"]) == (503, "application/json")
     assert response["Retry-After"] == "5"
     assert "did not answer" in response.json()["error"]
+
+
+def test_the_category_panel_shows_the_category_report_and_drills_into_a_category(staff, client_all):
+    api = Api(client_all, None)
+    panel = staff.get(DATA).json()["categories"]
+    sales = api.get("/api/reports/categories/sales").json()["results"]
+    assert panel["category"] is None and sales
+    assert [(r["category_key"], r["month"], r["revenue"]) for r in panel["results"]] == [
+        (r["category_key"], r["month"], float(r["revenue"])) for r in sales
+    ]
+    earned = {}
+    for row in sales:
+        if row["category_key"] is not None:
+            earned[row["category_key"]] = earned.get(row["category_key"], 0) + float(row["revenue"])
+    biggest = max(earned, key=earned.get)
+    assert panel["top_of"] == biggest
+    top = api.get("/api/reports/categories/top-products", category=biggest).json()["results"]
+    assert [r["sku"] for r in panel["top"]] == [r["sku"] for r in top] and top
+
+    drilled = staff.get(DATA, {"category": biggest}).json()["categories"]
+    children = api.get("/api/reports/categories/sales", category=biggest).json()["results"]
+    assert drilled["category"] == drilled["top_of"] == biggest
+    assert [(r["category_key"], r["month"]) for r in drilled["results"]] == [
+        (r["category_key"], r["month"]) for r in children
+    ]
+    assert {r["parent_key"] for r in drilled["results"]} - {None} <= {biggest} | {
+        r["parent_key"] for r in children
+    }
+
+
+def test_an_unknown_category_is_a_400_that_names_the_parameter(staff):
+    response = staff.get(DATA, {"category": "no-such-category"})
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM_CONTENT_TYPE)
+    [error] = response.json()["errors"]
+    assert error["pointer"] == "/query/category"
+
+
+def test_the_customer_value_panel_counts_every_customer_and_ranks_by_revenue_without_a_model(
+    staff, client_all
+):
+    api = Api(client_all, None)
+    panel = staff.get(DATA).json()["customer_value"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT total_revenue FROM reports_data.customer_stats")
+        revenues = [float(row[0]) for row in cursor.fetchall()]
+    histogram = panel["histogram"]
+    assert sum(b["customers"] for b in histogram) == len(revenues)
+    top = max(revenues)
+    assert histogram[-1]["high"] == round(top, 2)
+    for bucket in histogram:
+        inside = [r for r in revenues if bucket["low"] <= r < bucket["high"]]
+        if bucket["bucket"] == 20:
+            inside = [r for r in revenues if bucket["low"] <= r]
+        assert len(inside) == bucket["customers"], bucket
+    assert (panel["by"], panel["model"]) == ("revenue", None)  # no fit_clv in the tests
+    ranking = api.get("/api/reports/customers/lifetime-value/ranking", by="revenue", limit=10)
+    assert [r["user"] for r in panel["top"]] == [r["user"] for r in ranking.json()["results"]]
+
+
+def test_the_cohort_panel_is_the_retention_matrix_of_the_last_cohorts(staff, client_all):
+    api = Api(client_all, None)
+    panel = staff.get(DATA).json()["cohorts"]
+    matrix = api.get("/api/reports/cohorts").json()["results"]
+    shown = sorted({r["cohort"] for r in matrix})[-COHORTS_SHOWN:]
+    assert panel["cohorts"] == shown
+    assert [(r["cohort"], r["months_since"], r["retention"]) for r in panel["results"]] == [
+        (r["cohort"], r["months_since"], float(r["retention"]))
+        for r in matrix
+        if r["cohort"] in shown
+    ]
+
+
+def test_after_a_fit_the_top_customers_are_by_predicted_value_and_say_which_model(
+    staff, client_all
+):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_id FROM reports_data.customer_stats ORDER BY 1 LIMIT 3")
+        ids = [row[0] for row in cursor.fetchall()]
+    fitted_at = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    write_fit(
+        dict(zip(ids, map(Decimal, ("5.00", "700.00", "60.00")), strict=True)), fitted_at=fitted_at
+    )
+    panel = staff.get(DATA).json()["customer_value"]
+    assert panel["by"] == "predicted"
+    assert (panel["model"]["model"], panel["model"]["fitted_at"]) == (
+        "BG/NBD + Gamma-Gamma",
+        "2026-01-02T00:00:00Z",
+    )
+    assert [r["customer_id"] for r in panel["top"]] == [ids[1], ids[2], ids[0]]
+    ranking = Api(client_all, None).get(
+        "/api/reports/customers/lifetime-value/ranking", by="predicted", limit=10
+    )
+    assert [r["user"] for r in panel["top"]] == [r["user"] for r in ranking.json()["results"]]

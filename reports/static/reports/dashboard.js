@@ -6,7 +6,7 @@
   const body = document.body;
   const dataUrl = body.dataset.url;
   const pollMs = Math.max(0.1, Number(body.dataset.pollSeconds) || 5) * 1000;
-  const state = { from: "", to: "", sku: "", user: "", cursor: "", newer: [] };
+  const state = { from: "", to: "", sku: "", user: "", cursor: "", newer: [], category: "" };
   const drawn = {}; // chart id -> the JSON of what it shows
   const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   const whole = new Intl.NumberFormat("en-US");
@@ -175,10 +175,93 @@
       cell(row, minute(r.cancelled_at)); cell(row, money.format(r.total_amount), true);
     }
     if (!c.results.length) cell(tbody.insertRow(), "No cancelled orders.").colSpan = 5;
-    document.getElementById("cancelled-older").disabled = !c.next;
+    document.getElementById("category-select").addEventListener("change", (event) => {
+    state.category = event.target.value;
+    load();
+  });
+  document.getElementById("category-up").addEventListener("click", (event) => {
+    state.category = event.target.dataset.parent;
+    load();
+  });
+  document.getElementById("cancelled-older").disabled = !c.next;
     document.getElementById("cancelled-older").dataset.next = c.next || "";
     document.getElementById("cancelled-newer").disabled = !state.newer.length;
     document.getElementById("cancelled-page").textContent = "page " + (state.newer.length + 1);
+  }
+
+  // Revenue by category, stacked by month: the top-level categories, or the chosen one's
+  // sub-categories (its own row in the report is their sum, plus what sits in it directly).
+  function categories(c) {
+    const months = [...new Set(c.results.map((r) => r.month))].sort();
+    const groups = new Map();
+    let own = null;
+    for (const r of c.results) {
+      if (c.category && r.category_key === c.category) { own = own || { row: r, byMonth: {} }; own.byMonth[r.month] = r.revenue; continue; }
+      const key = r.category_key == null ? "" : r.category_key;
+      if (!groups.has(key)) groups.set(key, { name: r.category_name, byMonth: {} });
+      groups.get(key).byMonth[r.month] = r.revenue;
+    }
+    const traces = [...groups.values()].map((g) => ({
+      type: "bar", name: label(g.name), x: months, y: months.map((m) => g.byMonth[m] || 0) }));
+    if (own) {
+      const direct = months.map((m) => +((own.byMonth[m] || 0) -
+        traces.reduce((sum, t) => sum + t.y[months.indexOf(m)], 0)).toFixed(2));
+      if (direct.some((v) => Math.abs(v) >= 0.01)) {
+        traces.push({ type: "bar", name: label("directly in " + own.row.category_name), x: months, y: direct });
+      }
+    }
+    draw("chart-categories", traces, { barmode: "stack", yaxis: { title: { text: "revenue" } } });
+    const select = document.getElementById("category-select");
+    const options = [["", "all top-level categories"]];
+    if (own) options.push([c.category, own.row.category_name]);
+    for (const [key, g] of groups) if (key) options.push([key, (c.category ? "↳ " : "") + g.name]);
+    const signature = JSON.stringify([c.category, options]);
+    if (select.dataset.signature !== signature && document.activeElement !== select) {
+      select.dataset.signature = signature;
+      select.textContent = "";
+      for (const [value, text] of options) select.add(new Option(text, value));
+      select.value = c.category || "";
+    }
+    const up = document.getElementById("category-up");
+    up.disabled = !c.category;
+    up.dataset.parent = own && own.row.parent_key ? own.row.parent_key : "";
+    const topOf = c.results.find((r) => r.category_key === c.top_of);
+    document.getElementById("category-top-of").textContent = topOf ? topOf.category_name : "…";
+    bars("chart-category-top", c.top, (r) => r.sku + " " + r.name, (r) => r.revenue, "revenue");
+  }
+
+  function customerValue(v) {
+    draw("chart-value-histogram", [{
+      type: "bar", name: "customers", marker: { color: "#6366f1" },
+      x: v.histogram.map((b) => money.format(b.low) + "–" + money.format(b.high)),
+      y: v.histogram.map((b) => b.customers) }],
+    { xaxis: { title: { text: "lifetime revenue" }, tickangle: -30, automargin: true },
+      yaxis: { title: { text: "customers" } }, showlegend: false });
+    const predicted = v.by === "predicted";
+    document.getElementById("value-top-title").textContent =
+      predicted ? "Top customers by predicted value" : "Top customers by lifetime revenue";
+    document.getElementById("value-top-basis").textContent = predicted
+      ? "A model's prediction (" + v.model.model + ", fitted " + time(v.model.fitted_at) + ", next " +
+        v.model.horizon_days + " days)."
+      : "No prediction yet (run `make clv`): ranked by exact lifetime revenue instead.";
+    bars("chart-value-top", v.top, (r) => r.user,
+         (r) => (predicted ? r.predicted_value : r.total_revenue),
+         predicted ? "predicted value" : "lifetime revenue");
+  }
+
+  function cohortHeatmap(c) {
+    const since = [...new Set(c.results.map((r) => r.months_since))].sort((a, b) => a - b);
+    const retention = {};
+    for (const r of c.results) retention[r.cohort + "/" + r.months_since] = r.retention;
+    const z = c.cohorts.map((cohort) => since.map((m) => {
+      const value = retention[cohort + "/" + m];
+      return value == null ? null : +(value * 100).toFixed(1);
+    }));
+    draw("chart-cohorts", [{ type: "heatmap", x: since, y: c.cohorts, z, colorscale: "Blues",
+                            reversescale: true, zmin: 0, colorbar: { title: { text: "%" } },
+                            hovertemplate: "cohort %{y}, month +%{x}: %{z}%<extra></extra>" }],
+         { xaxis: { title: { text: "months since the first order" }, dtick: 1 },
+           yaxis: { title: { text: "cohort" }, type: "category", automargin: true } });
   }
 
   function status(text, isError) {
@@ -190,7 +273,7 @@
   async function load() {
     clearTimeout(timer);
     const params = new URLSearchParams();
-    for (const name of ["from", "to", "sku", "user", "cursor"]) if (state[name]) params.set(name, state[name]);
+    for (const name of ["from", "to", "sku", "user", "cursor", "category"]) if (state[name]) params.set(name, state[name]);
     try {
       const response = await fetch(dataUrl + "?" + params, { headers: { Accept: "application/json" } });
       if (response.redirected || !(response.headers.get("Content-Type") || "").includes("json")) {
@@ -206,6 +289,7 @@
         freshness(data); monthly(data.monthly); daily(data.daily); products(data.products);
         alsoBought(data.also_bought); customers(data.customers); customer(data.customer);
         cancelled(data.cancelled);
+        categories(data.categories); customerValue(data.customer_value); cohortHeatmap(data.cohorts);
         state.sku = data.also_bought.sku; state.user = data.customer.user;
         window.dashboard.data = data;
         window.dashboard.updates += 1;
