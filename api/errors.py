@@ -8,6 +8,7 @@ wherever a field is checked; the ones pydantic words well are kept as they are.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, OperationalError
@@ -68,8 +69,16 @@ def validation_problem(errors: list[dict]) -> Problem:
     return query_problem([FieldError(pointer(*e["loc"]), _detail(e)) for e in errors])
 
 
+# Called as hook(request, problem) when a request's input does not validate, before its view
+# runs: the upload history (orders.upload_history) records refused uploads this way.
+REFUSED_INPUT_HOOKS: list[Callable[[HttpRequest, Problem], None]] = []
+
+
 def _validation(request: HttpRequest, exc: ValidationError):
-    return problem_response(validation_problem(exc.errors))
+    problem = validation_problem(exc.errors)
+    for hook in REFUSED_INPUT_HOOKS:
+        hook(request, problem)
+    return problem_response(problem)
 
 
 def _problem(request: HttpRequest, exc: Problem):

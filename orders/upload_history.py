@@ -9,18 +9,25 @@ and about one in PRUNE_ROWS_EVERY also cuts the table to UPLOAD_HISTORY_MAX_ROWS
 from __future__ import annotations
 
 import datetime
+import json
+import logging
 import random
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Q
+from django.http import HttpRequest
+from django.http.request import RawPostDataException
 from django.utils import timezone
 
+from api.problems import TITLES, Problem
 from orders.models import ApiKey, UploadRecord
 from orders.services import UploadResult
 from project.sqlfiles import run_sql
 
+logger = logging.getLogger(__name__)
 PRUNE_ROWS_EVERY = 100
+UPLOAD_PATH_END = "/orders/upload"
 _CUSTOMER_MAX = UploadRecord._meta.get_field("customer").max_length
 
 
@@ -61,6 +68,35 @@ def upload_record(
     }
     with connection.cursor() as cursor:
         return run_sql(cursor, "orders", "upload_record.sql", params).fetchone()[0]
+
+
+def upload_refused_record(request: HttpRequest, problem: Problem) -> None:
+    """An upload whose body did not validate (api.errors.REFUSED_INPUT_HOOKS): recorded with
+    the customer and the number of orders read from the raw body where it has them, a duration
+    of 0 (its view never ran), and the refusal's status."""
+    key = getattr(request, "auth", None)
+    if not isinstance(key, ApiKey) or not request.path.endswith(UPLOAD_PATH_END):
+        return
+    try:
+        body = json.loads(request.body)
+    except (ValueError, RawPostDataException):
+        body = None
+    body = body if isinstance(body, dict) else {}
+    customer = body.get("user") if isinstance(body.get("user"), str) else ""
+    orders = body.get("orders")
+    try:
+        upload_record(
+            key=key,
+            customer=customer,
+            request_id=getattr(request, "request_id", ""),
+            started_at=timezone.now(),
+            duration_ms=0,
+            received=len(orders) if isinstance(orders, list) else 0,
+            status=problem.status,
+            error=TITLES.get(problem.status, "Error"),
+        )
+    except DatabaseError:
+        logger.exception("refused upload not recorded")
 
 
 def upload_history_page(

@@ -1,6 +1,6 @@
 """The upload history in the admin, in a real browser (the fixtures of
-project/tests/test_browser.py): uploads made through the API, one accepted and one refused (409), are
-listed for staff with their counts and outcome, and the filter by outcome narrows the list."""
+project/tests/test_browser.py): uploads made through the API, one accepted and one refused
+(409), are listed for staff with their counts and outcome; the filter by outcome narrows it."""
 
 from __future__ import annotations
 

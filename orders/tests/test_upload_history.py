@@ -52,6 +52,18 @@ def test_a_refused_upload_is_recorded_though_nothing_was_written(api, seed_body)
     assert (record.received, record.created, record.updated) == (2, 0, 0)
 
 
+def test_a_body_that_does_not_validate_is_recorded_too(api, seed_body):
+    """Refused before the view runs (a negative total): recorded by api.errors' hook."""
+    seed_body["orders"][0]["total_amount"] = -1
+    seed_body["orders"].append({"order_number": "second"})
+    response = api.upload(seed_body)
+    assert response.status_code == 422
+    assert not Order.objects.exists()
+    record = UploadRecord.objects.get()
+    assert (record.customer, record.received, record.created) == ("test_seller", 2, 0)
+    assert record.outcome == "422 Validation failed" and record.key_name == "test-write"
+
+
 def test_a_key_reads_only_its_own_uploads(client, api, seed_body):
     other = Api(client, api_key_create(name="other", scope=ApiKeyScope.WRITE))
     api.upload(seed_body)
