@@ -10,9 +10,10 @@ PORT ?= 8000
 # Local demo and test mode: lets the app generate its own secret key into .local/.
 export DJANGO_DEMO ?= 1
 
-.PHONY: install run test lint
+.PHONY: install run test lint info
 
 $(VENV)/installed.txt: requirements.txt
+	@echo "installing Python packages into $(VENV) (first run: about a minute)…"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	cp requirements.txt $@
@@ -37,13 +38,19 @@ run: install
 	$(PY) manage.py check_port --host $(HOST) --port $(PORT)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
+	@echo "building the reports (the first build of a new demo takes a while)…"
 	$(PY) manage.py refresh_reports
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)$(if $(filter-out 0 no false,$(ROTATE)), --rotate)
 	$(PY) manage.py refresh_reports --follow & follower=$$!; \
 	trap 'kill $$follower 2>/dev/null; wait $$follower' EXIT INT TERM; \
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
-	$(VENV)/bin/gunicorn project.wsgi -c project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2
+	$(VENV)/bin/gunicorn project.wsgi -c project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
+	    --control-socket .local/gunicorn-$(PORT).ctl
+
+# The banner of `make run` again (addresses, admin password, API key), changing nothing.
+info: install
+	@$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)
 
 test: install
 	$(PY) -m pytest

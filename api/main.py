@@ -58,7 +58,7 @@ api = Api(
     title="Order reports API",
     version="1.0.0",
     description="Upload orders and status changes; read order reports. Every endpoint needs "
-    "'Authorization: Bearer <key>' (python manage.py create_api_key). Errors are RFC 9457 "
+    "`Authorization: Bearer YOUR_KEY` (a key from `./manage create_api_key`). Errors are RFC 9457 "
     "application/problem+json, with a JSON pointer per invalid field.",
     urls_namespace="api",
     parser=StrictJsonParser(),

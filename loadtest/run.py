@@ -25,7 +25,7 @@ how long a committed change takes to show in them.
    one line per request for the analysis below.
 5. Prints the result and writes it to docs/LOAD.md (not with --no-doc, nor for runs shorter
    than 60 s): per-endpoint counts, failures and p50/p95/p99/max, throughput, the follower's
-   runs (reports.refresh_log), the freshness lag against its target (p99 <= 2 s), and whether
+   runs (reports_data.refresh_log), the freshness lag against its target (p99 <= 2 s), and whether
    any report read waited on a lock. Exits 1 when a request failed, the follower failed (exit
    code, "refresh failed", a failed run in refresh_log), a probe change was not seen within
    10 s (or the stats contradicted their as_of), or a report query waited on a lock. A missed
@@ -552,7 +552,7 @@ def read_requests(path: Path) -> list[Request]:
         ]
 
 
-# --- the follower's runs, from reports.refresh_log ---
+# --- the follower's runs, from reports_data.refresh_log ---
 
 
 @dataclass
@@ -568,7 +568,7 @@ class LoggedRun:
 
 
 def logged_runs(since: float, until: float) -> list[LoggedRun]:
-    """The runs reports.refresh_log recorded between `since` and `until` (oldest first)."""
+    """The runs reports_data.refresh_log recorded between `since` and `until` (oldest first)."""
     from reports.models import RefreshLog
 
     rows = RefreshLog.objects.filter(
@@ -743,7 +743,7 @@ def analyse(
         durations = sorted(r.duration_ms for r in incremental)
         changed = [r.orders_changed for r in incremental]
         add(
-            "reports.refresh_log (one row per run that applied something; `rows` = orders "
+            "reports_data.refresh_log (one row per run that applied something; `rows` = orders "
             "whose contribution changed):"
         )
         add("")
@@ -767,7 +767,7 @@ def analyse(
             f"took {busy:.1f} s of the {window:.0f} s ({busy / window:.0%})."
         )
     else:
-        add("reports.refresh_log recorded **no** incremental run while the follower ran.")
+        add("reports_data.refresh_log recorded **no** incremental run while the follower ran.")
     for line in stderr_lines[:10]:
         add(f"- stderr: `{line[:300]}`")
     for run in failed_runs[:10]:
@@ -868,7 +868,7 @@ def analyse(
     add("")
     add(
         f"Successful report reads (the first {len(REPORT_ENDPOINTS)} endpoints above) that "
-        "overlapped a run's window in reports.refresh_log: "
+        "overlapped a run's window in reports_data.refresh_log: "
         f"{len(during):,}, {cell(during)}; the others: {len(outside):,}, {cell(outside)}."
     )
     add("")
@@ -893,7 +893,7 @@ def analyse(
     add(
         f"- Follower: **{'ok' if follower_ok else 'FAILED'}** (exit code "
         f'{follower.returncode}, {len(follower_failures)} "refresh failed" lines, '
-        f"{len(failed_runs)} failed runs in reports.refresh_log, {len(incremental):,} "
+        f"{len(failed_runs)} failed runs in reports_data.refresh_log, {len(incremental):,} "
         "incremental runs)."
     )
     if lags:

@@ -272,11 +272,17 @@ def order_status_by_path(request: HttpRequest, order_number: str, change: Status
     return _status(request, order_number, change)
 
 
+# Names for the generated clients' enum members (else VALUE_0, VALUE_1: a value starting with
+# "-" is no identifier). openapi-python-client reads x-enum-varnames.
+ORDER_ENUM_NAMES = {"x-enum-varnames": ["NEWEST_CREATED", "NEWEST_CANCELLED"]}
+
+
 class CancelledQuery(Schema):
     order: Literal["-created_at", "-cancelled_at"] = Field(
         "-created_at",
         description="-created_at: newest orders first (seed 000); -cancelled_at: most "
         "recently cancelled first",
+        json_schema_extra=ORDER_ENUM_NAMES,
     )
     cursor: str | None = Field(None, description="a position from next_cursor; '' starts")
     page: int | None = Field(None, ge=1, le=MAX_INTEGER, description="page number (1-based)")
@@ -352,7 +358,9 @@ def orders_cancelled(request: HttpRequest, query: Query[CancelledQuery]):
 
 
 class CancelledCsvQuery(Schema):
-    order: Literal["-created_at", "-cancelled_at"] = "-created_at"
+    order: Literal["-created_at", "-cancelled_at"] = Field(
+        "-created_at", json_schema_extra=ORDER_ENUM_NAMES
+    )
     cursor: str | None = Field(None, description="start after this position")
 
 

@@ -33,7 +33,7 @@ ERROR_RESERVED_NAME = (
     "{name!r} is reserved: names starting with {prefix!r} are the reader roles of databases."
 )
 ERROR_NO_READER_ROLE = (
-    "The reader role {role!r} of this database does not exist: run `python manage.py migrate`."
+    "The reader role {role!r} of this database does not exist: run `./manage migrate`."
 )
 
 

@@ -2,7 +2,7 @@
 
 The refresher is another process (`refresh_reports --follow`, a container of its own, a Celery
 worker), so nothing here is counted in memory: each scrape reads `reports.freshness` (the same
-view as the catalog, /healthz and BI), the last runs in `reports.refresh_log`, and the failure
+view as the catalog, /healthz and BI), the last runs in `reports_data.refresh_log`, and the failure
 counter `reports_data.refresh_failures`. Every report is applied in the same run, so the lag and
 the last run's duration are the same for each report; they are labelled by report all the same,
 as the catalog lists them.

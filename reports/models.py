@@ -12,8 +12,8 @@ and would quote it as one name), so these models are declarations: reads go thro
 `reports.selectors` and its SQL files. `db_table_comment` and every `db_comment` become the
 views' COMMENTs after each sync (`reports.schema`).
 
-`RefreshLog` is an ordinary table; the ORM reaches it through the `'reports"."refresh_log'` form,
-which pgviews-redux does not understand but Django does.
+`RefreshLog` is an ordinary table, private (not for BI); the ORM reaches it through the
+`'reports_data"."refresh_log'` form, which pgviews-redux does not understand but Django does.
 """
 
 from __future__ import annotations
@@ -570,7 +570,7 @@ class RefreshLog(models.Model):
     )
 
     class Meta:
-        db_table = f'{SCHEMA}"."refresh_log'
+        db_table = f'{DATA_SCHEMA}"."refresh_log'
         db_table_comment = "One row per refresh_reports run that had work, and per failure."
         indexes = [
             models.Index(fields=["view", "-started_at"], name="refresh_log_view_started_idx"),

@@ -18,8 +18,8 @@ READ transaction, so everything it reads is one snapshot:
   it commits.
 - **as_of** becomes the snapshot's time: every write committed before it is in the reports.
 - A failure rolls everything back (the last good contents stay), is recorded in
-  `reports.refresh_log`, counted in `reports_data.refresh_failures` (never pruned: a counter for
-  /metrics) and returned; runs that applied something are logged too.
+  `reports_data.refresh_log`, counted in `reports_data.refresh_failures` (never pruned: a
+  counter for /metrics) and returned; runs that applied something are logged too.
 """
 
 from __future__ import annotations
@@ -290,7 +290,7 @@ def _record_failure(*, mode: str, started: float, error: Exception) -> RefreshRu
             _log(mode=mode, duration_ms=duration_ms, error=message)
             _count_failure()
     except DatabaseError:
-        logger.exception("could not record the failed refresh in reports.refresh_log")
+        logger.exception("could not record the failed refresh in reports_data.refresh_log")
         connection.close()
     return RefreshRun(lock_acquired=True, mode=mode, duration_ms=duration_ms, error=message)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -159,6 +160,7 @@ def test_every_chart_draws_the_apis_numbers_and_changes_show_without_a_reload(pa
     assert freshness.get_attribute("data-as-of") == ranking["as_of"].replace("+00:00", "Z")
     assert "fresh" in freshness.inner_text() and "lag" in freshness.inner_text()
     assert page.locator("#panel-monthly [data-fresh]").inner_text().startswith("fresh")
+    assert re.fullmatch(r"updated \d\d:\d\d:\d\d UTC", page.locator("#status").inner_text())
     top = ranking["results"][0]["user"]
     assert top in page.inner_text("#customer-stats")
     cancelled = call(page, shop, "GET", "/api/v1/orders/cancelled/?order=-cancelled_at&page_size=5")

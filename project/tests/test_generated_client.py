@@ -68,3 +68,7 @@ def test_a_generated_client_calls_every_operation(live_server, tmp_path):
     assert {line.split()[0] for line in lines} == operations
     # also-bought twice (issue 19); issue 21's customer, cohort and category reports
     assert sum(line.endswith("text/csv") for line in lines) == 15
+    # Enum members have names, not VALUE_0: the `order` parameters carry x-enum-varnames.
+    models = "\n".join(path.read_text() for path in (tmp_path / "client").rglob("*order*.py"))
+    assert 'NEWEST_CANCELLED = "-cancelled_at"' in models
+    assert "VALUE_0" not in models

@@ -36,6 +36,14 @@ def test_the_document_is_served_without_a_key(client, db):
     assert response.json() == json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))
 
 
+def test_the_description_has_no_placeholder_an_html_renderer_would_swallow(client, db):
+    # /api/docs renders the description as Markdown with HTML: a `<key>` became a hidden tag.
+    description = client.get("/api/openapi.json").json()["info"]["description"]
+    assert "Authorization: Bearer YOUR_KEY" in description
+    assert "<" not in description
+    assert "./manage create_api_key" in description
+
+
 def test_the_interactive_docs_are_served_from_local_static_files(client, db):
     page = client.get("/api/docs")
     assert page.status_code == 200

@@ -63,7 +63,7 @@ def banner(credentials: DemoCredentials, *, base: str, metrics: bool = False) ->
         f"  Admin password  {password}",
         f"  API key (write) {key}",
         f"  {kept}",
-        "  New ones: make run ROTATE=1 (or: python manage.py prepare_demo --rotate).",
+        "  New ones: make run ROTATE=1 (or: ./manage prepare_demo --rotate).",
         "",
         "Try the API:",
         f"  curl -s {auth} -H 'Content-Type: application/json' \\",

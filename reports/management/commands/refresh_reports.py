@@ -12,7 +12,7 @@ MESSAGE_FOLLOWING = "Following the change log (every {interval} s); stop with Ct
 MESSAGE_STOPPED = "Stopped."
 ERROR_FAILED = (
     "The reports did not refresh: {error}. The last good contents are still served; "
-    "see reports.refresh_log."
+    "see reports_data.refresh_log."
 )
 
 

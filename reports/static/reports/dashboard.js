@@ -293,7 +293,7 @@
         state.sku = data.also_bought.sku; state.user = data.customer.user;
         window.dashboard.data = data;
         window.dashboard.updates += 1;
-        status("updated " + new Date().toLocaleTimeString(), false);
+        status("updated " + new Date().toISOString().slice(11, 19) + " UTC", false);
       }
     } catch (error) {
       status("The server did not answer (" + error.message + "); retrying.", true);
