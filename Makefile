@@ -44,7 +44,7 @@ run: install
 	$(PY) manage.py prepare_demo --base-url http://$(HOST):$(PORT)$(if $(filter-out 0 no false,$(ROTATE)), --rotate)
 	$(PY) manage.py refresh_reports --follow & follower=$$!; \
 	trap 'kill $$follower 2>/dev/null; wait $$follower' EXIT INT TERM; \
-	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) ACCESS_LOG_FILE=.local/access-$(PORT).log \
 	$(VENV)/bin/gunicorn project.wsgi -c project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 \
 	    --control-socket .local/gunicorn-$(PORT).ctl
 

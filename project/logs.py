@@ -87,10 +87,11 @@ def log_format_choose(value: str | None, *, development: bool) -> str:
     return value
 
 
-def logging_config(*, log_format: str, level: str) -> dict:
-    """The `LOGGING` dict: one console handler on stderr, the request id filter on it."""
+def logging_config(*, log_format: str, level: str, access_log: str = "") -> dict:
+    """The `LOGGING` dict: one console handler on stderr, the request id filter on it; with
+    `access_log`, the access lines (logger project.access) go to that file instead (the demo)."""
     formatter = {"()": JsonFormatter} if log_format == JSON else {"format": PLAIN_FORMAT}
-    return {
+    config = {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
@@ -104,6 +105,17 @@ def logging_config(*, log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
     }
+    if access_log:
+        config["handlers"]["access_file"] = {
+            "class": "logging.FileHandler",
+            "filename": access_log,
+            "formatter": log_format,
+            "filters": ["request_id"],
+        }
+        config["loggers"] = {
+            "project.access": {"handlers": ["access_file"], "level": level, "propagate": False}
+        }
+    return config
 
 
 def logging_configure(config: dict) -> None:

@@ -325,7 +325,13 @@ try:
 except ValueError as error:
     raise ImproperlyConfigured(str(error)) from error
 LOGGING_CONFIG = "project.logs.logging_configure"
-LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+# ACCESS_LOG_FILE: the access lines to this file instead of stderr (`make run` sets it, so the
+# terminal keeps the banner).
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    access_log=os.environ.get("ACCESS_LOG_FILE", ""),
+)
 
 # GET /metrics (project/metrics.py) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset,
 # the endpoint is off (404). No default: a scrape shows traffic and report state.

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import logging.config
 import sys
 
 import pytest
+from django.conf import settings as django_settings
 
 from orders.api_keys import api_key_create
 from orders.models import ApiKeyScope
@@ -20,6 +22,7 @@ from project.logs import (
     JsonFormatter,
     RequestIdFilter,
     log_format_choose,
+    logging_config,
     request_id_var,
 )
 
@@ -126,3 +129,22 @@ def test_a_traceback_is_a_field_of_its_one_line():
     assert "\n" not in line
     parsed = json.loads(line)
     assert parsed["message"] == "failed" and "RuntimeError: boom" in parsed["exception"]
+
+
+def test_an_access_log_file_takes_the_access_lines_off_stderr(tmp_path):
+    """ACCESS_LOG_FILE (make run sets it): project.access writes there, other loggers to stderr."""
+    path = tmp_path / "access.log"
+    config = logging_config(log_format="json", level="INFO", access_log=str(path))
+    stderr = io.StringIO()
+    config["handlers"]["console"]["stream"] = stderr
+    try:
+        logging.config.dictConfig(config)
+        logging.getLogger("project.access").info("GET /api/x 200")
+        logging.getLogger("orders.upload").info("upload done")
+        for handler in logging.getLogger("project.access").handlers:
+            handler.flush()
+        assert "GET /api/x 200" in path.read_text()
+        assert "GET /api/x 200" not in stderr.getvalue()
+        assert "upload done" in stderr.getvalue() and "upload done" not in path.read_text()
+    finally:
+        logging.config.dictConfig(django_settings.LOGGING)
