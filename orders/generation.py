@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from psycopg import sql
 
+from currencies.conf import base_currency, default_channel
 from orders.consistency import current_status_audit
 from project.sqlfiles import read_sql
 
@@ -96,6 +97,8 @@ BULK_COPIES = (
             "current_status",
             "current_status_at",
             "current_status_entry_id",
+            "currency",
+            "channel",
         ),
         "generate_copy_orders.sql",
     ),
@@ -329,6 +332,8 @@ def orders_generate(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     workers: int = 2,
     products: int | None = None,
+    currencies: list[str] | None = None,
+    channels: list[str] | None = None,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> GenerationResult:
     """Append `orders` generated orders; order numbers continue after the existing orders.
@@ -341,6 +346,9 @@ def orders_generate(
 
     `products`: the size of the generated catalog, whose products the items name (default:
     `catalog_size(orders)`); its categories and products are added when missing.
+
+    `currencies`, `channels`: each order takes one of these at random (default: the base
+    currency, the default channel).
     """
     started = time.perf_counter()
     phases = _Phases()
@@ -351,6 +359,8 @@ def orders_generate(
         "seed": seed,
         "end": end,
         "products": products or catalog_size(orders),
+        "currencies": currencies or [base_currency()],
+        "channels": channels or [default_channel()],
     }
 
     def report(done: int) -> None:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from currencies.conf import base_currency, default_channel
 from project.sqlfiles import read_sql
 
 
@@ -108,6 +109,10 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     created_at = models.DateTimeField()
     total_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # Money is in `currency`; the reports convert it to the base currency at the day's rate
+    # (currencies.models.ExchangeRate).
+    currency = models.CharField(max_length=3, default=base_currency)
+    channel = models.CharField(max_length=20, default=default_channel)
     # Kept by the triggers on OrderStatus: never written by application code. NULL (not "")
     # means the order has no history at all.
     current_status = models.CharField(  # noqa: DJ001
@@ -144,6 +149,8 @@ class Order(models.Model):
             ),
             # Seed 002: the orders of the last N days, newest first (reports.customer_api).
             models.Index(fields=["-created_at", "-id"], name="order_recent_idx"),
+            # A corrected rate: the orders of its currency from its day to the next rate.
+            models.Index(fields=["currency", "created_at"], name="order_currency_day_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -156,6 +163,10 @@ class Order(models.Model):
                 condition=Q(current_status__in=STATUS_VALUES) | Q(current_status__isnull=True),
                 name="order_current_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="order_currency_code"
+            ),
+            models.CheckConstraint(condition=~Q(channel=""), name="order_channel_not_empty"),
         ]
         # An update is logged only when it changes what a report reads: a status row that does
         # not change the status (or current_status_at alone) costs the reports nothing.
@@ -163,8 +174,9 @@ class Order(models.Model):
             log="order_change",
             inserted="SELECT id FROM new_rows",
             updated="SELECT id FROM (SELECT id, customer_id, created_at, total_amount, "
-            "current_status FROM new_rows EXCEPT SELECT id, customer_id, created_at, "
-            "total_amount, current_status FROM old_rows) AS changed",
+            "current_status, currency, channel FROM new_rows EXCEPT SELECT id, customer_id, "
+            "created_at, total_amount, current_status, currency, channel FROM old_rows) "
+            "AS changed",
             deleted="SELECT id FROM old_rows",
         )
 

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema
 from api.errors import body_problem
 from api.problems import FieldError, pointer
 from api.types import Instant, Money, Out, count, invalid, money_of, present, text_of
+from currencies.types import ChannelName, CurrencyCode
 from orders.models import Customer, Order, OrderItem, Status
 
 MAX_ORDERS = 5_000
@@ -86,6 +87,12 @@ class OrderIn(BaseModel):
     total_amount: money_of(Order, "total_amount")
     status: StatusName
     status_at: EventTime | None = Field(None, description="when the status took effect")
+    currency: CurrencyCode | None = Field(
+        None, description="the order's currency; default: the base (REPORTS_BASE_CURRENCY)"
+    )
+    channel: ChannelName | None = Field(
+        None, description="the sales channel; default: the first of REPORTS_CHANNELS"
+    )
     items: list[ItemIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
 

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from api.problems import FieldError, Problem, pointer
+from currencies.conf import base_currency, default_channel
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.schemas import OrderIn, UploadIn
 from project.sqlfiles import run_sql
@@ -299,6 +300,8 @@ def _order_rows(
             "order_number": order.order_number,
             "created_at": order.created_at,
             "total_amount": order.total_amount,
+            "currency": order.currency or base_currency(),
+            "channel": order.channel or default_channel(),
             "uploaded_status": order.status,
         }
         order_id = new_ids.get(order.order_number)

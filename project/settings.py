@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "orders",
     "reports",
     "catalog",
+    "currencies",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -373,6 +374,12 @@ REPORTS_APPLY_BATCH_ORDERS_MAX = env_int("REPORTS_APPLY_BATCH_ORDERS_MAX", 16000
 # the cheaper of the two (measured break-even in docs/DESIGN.md §6, "When a rebuild is cheaper").
 REPORTS_FULL_REBUILD_PERCENT = env_int("REPORTS_FULL_REBUILD_PERCENT", 8)
 REPORTS_FULL_REBUILD_MIN_ORDERS = env_int("REPORTS_FULL_REBUILD_MIN_ORDERS", 50_000)
+# Money (docs/CURRENCIES.md): every report sums in this currency (ISO 4217); an order or an
+# upload that names no currency is in it. Changing it on a database with rates converts
+# nothing by itself: load rates to the new base, then refresh_reports --full.
+REPORTS_BASE_CURRENCY = os.environ.get("REPORTS_BASE_CURRENCY", "USD").strip().upper()
+# The sales channels an order may name; the first is the default for one that names none.
+REPORTS_CHANNELS = env_list("REPORTS_CHANNELS", "online,retail,wholesale")
 # The dashboard (/dashboard/) asks for new data this often.
 DASHBOARD_POLL_SECONDS = env_int("DASHBOARD_POLL_SECONDS", 5)
 

@@ -387,6 +387,11 @@ class Freshness(pg.ReadOnlyView):
         )
 
 
+# The definitions' money in the base currency (reports 0012: reports_definition.order_base and
+# order_line_base, over the orders and the exchange rates).
+ORDER_BASE = (f"{DEFINITION_SCHEMA}.order_base",)
+
+
 class Definition(pg.ReadOnlyView):
     """A report's definition: one SQL view over the orders tables in `reports_definition`."""
 
@@ -395,7 +400,8 @@ class Definition(pg.ReadOnlyView):
         managed = False
 
 
-class CustomerStatsDefinition(Definition):
+class CustomerStatsDefinition(NeedsTables, Definition):
+    requires_tables = ORDER_BASE
     sql = read_sql("reports", "definition_customer_stats.sql")
 
     class Meta:
@@ -403,7 +409,8 @@ class CustomerStatsDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.customer_stats"
 
 
-class CustomerMonthDefinition(Definition):
+class CustomerMonthDefinition(NeedsTables, Definition):
+    requires_tables = ORDER_BASE
     sql = read_sql("reports", "definition_customer_month.sql")
 
     class Meta:
@@ -430,7 +437,8 @@ class CustomerValueDefinition(NeedsTables, Definition):
         db_table = f"{DEFINITION_SCHEMA}.customer_value"
 
 
-class ProductSalesDefinition(Definition):
+class ProductSalesDefinition(NeedsTables, Definition):
+    requires_tables = ORDER_BASE
     sql = read_sql("reports", "definition_product_sales.sql")
 
     class Meta:
@@ -464,7 +472,8 @@ class AlsoBoughtDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.also_bought"
 
 
-class DailyOrderStatsDefinition(Definition):
+class DailyOrderStatsDefinition(NeedsTables, Definition):
+    requires_tables = ORDER_BASE
     sql = read_sql("reports", "definition_daily_order_stats.sql")
 
     class Meta:
@@ -489,7 +498,8 @@ class StatusCountsDefinition(Definition):
         db_table = f"{DEFINITION_SCHEMA}.status_counts"
 
 
-class OrderContributionDefinition(Definition):
+class OrderContributionDefinition(NeedsTables, Definition):
+    requires_tables = ORDER_BASE
     sql = read_sql("reports", "definition_order_contribution.sql")
 
     class Meta:
@@ -540,7 +550,7 @@ class CategoryProductAppliedDefinition(NeedsTables, Definition):
 
 
 class CategorySalesDefinition(NeedsTables, Definition):
-    requires_tables = CATALOG_TABLES
+    requires_tables = (*CATALOG_TABLES, *ORDER_BASE)
     dependencies = ["reports.CategoryTreeAppliedDefinition"]
     sql = read_sql("reports", "definition_category_sales.sql")
 
@@ -579,3 +589,7 @@ class RefreshLog(models.Model):
     def __str__(self) -> str:
         state = "ok" if self.ok else "failed"
         return f"{self.view} {state} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The money reports live in their own module; importing it registers them with this app.
+from reports.models_money import *  # noqa: E402, F403

@@ -107,12 +107,21 @@ def apply_pending(cursor, *, batch: int | None = None) -> Applied:
     run_sql(cursor, "reports", "live_pending.sql")
     if not cursor.fetchone()[0]:
         return Applied()  # only as_of moves: no temporary tables for nothing
+    rates_expand(cursor)
     working_tables_ensure(cursor)
     run_sql(cursor, "reports", "live_apply.sql", {"batch": batch})
     applied = Applied(*cursor.fetchone())
     run_sql(cursor, "reports", "live_apply_cohorts.sql")  # from live_apply.sql's live_delta
+    run_sql(cursor, "reports", "live_apply_money.sql")  # the same
     category_apply(cursor, orders_drained=applied.oldest_left is None)
     return applied
+
+
+def rates_expand(cursor) -> int:
+    """Logged exchange rate changes into the change log as the orders they convert (in the
+    caller's snapshot; live_rates.sql). Returns the order changes logged."""
+    run_sql(cursor, "reports", "live_rates.sql")
+    return cursor.rowcount
 
 
 def working_tables_ensure(cursor) -> None:
@@ -250,6 +259,8 @@ def _run(*, full: bool, batch: int | None) -> RefreshRun | None:
         if state is None:
             return None
         snapshot_at, rebuild_required = state
+        if not (full or rebuild_required):
+            rates_expand(cursor)  # before backlog_large: a month's correction counts there
         mode = FULL if full or rebuild_required or backlog_large(cursor) else INCREMENTAL
         applied = _rebuild(cursor) if mode == FULL else apply_pending(cursor, batch=batch)
         as_of = mark_applied(cursor, as_of=snapshot_at, applied=applied)

@@ -98,6 +98,26 @@ CATEGORY_SALES = StoredTable(
     key=("category_id", "month"),
     columns=("units_sold", "revenue", "orders_count"),
 )
+# Revenue by month per channel and per currency (live_apply_money.sql).
+MONEY_TABLES = (
+    StoredTable(
+        "revenue_by_channel",
+        key=("month", "channel"),
+        columns=("orders_count", "completed_orders", "cancelled_orders", "revenue"),
+    ),
+    StoredTable(
+        "revenue_by_currency",
+        key=("month", "currency"),
+        columns=(
+            "orders_count",
+            "completed_orders",
+            "revenue_original",
+            "revenue",
+            "unconverted_orders",
+            "unconverted_revenue_original",
+        ),
+    ),
+)
 STORED_TABLES = (
     CUSTOMER_STATS,
     *RANK_TABLES,
@@ -117,13 +137,26 @@ STORED_TABLES = (
     *COHORT_TABLES,
     *CATEGORY_APPLIED,
     CATEGORY_SALES,
+    *MONEY_TABLES,
 )
 # What each order contributes, as last applied, against its definition: a difference here means
 # the next change to that order would move the reports by a wrong amount.
 ORDER_APPLIED = StoredTable(
     "order_applied",
     key=("order_id",),
-    columns=("customer_id", "created_at", "status", "total_amount", "skus", "units", "revenue"),
+    columns=(
+        "customer_id",
+        "created_at",
+        "status",
+        "total_amount",
+        "skus",
+        "units",
+        "revenue",
+        "channel",
+        "currency",
+        "rate",
+        "original_total",
+    ),
 )
 ORDER_CONTRIBUTION = "order_contribution"
 

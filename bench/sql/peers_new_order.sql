@@ -6,8 +6,8 @@
 \set sku_c random(0, :max_sku)
 \set quantity random(1, 5)
 BEGIN;
-INSERT INTO orders_order (order_number, created_at, total_amount, customer_id)
-SELECT 'peers-' || gen_random_uuid(), now(), sum(:quantity * c.price), :customer_id
+INSERT INTO orders_order (order_number, created_at, total_amount, customer_id, currency, channel)
+SELECT 'peers-' || gen_random_uuid(), now(), sum(:quantity * c.price), :customer_id, 'USD', 'online'
 FROM peers_catalog AS c
 WHERE c.n IN (:sku_a, :sku_b, :sku_c)
 RETURNING id AS new_order_id \gset

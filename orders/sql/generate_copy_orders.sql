@@ -4,7 +4,9 @@
 -- of every history row up to it, summed as the orders stream out in n order (as there).
 -- gen_customer: the generating connection's copy of orders_customer (orders.generation).
 SELECT o.n + %(order_offset)s::bigint AS id, 'GEN-' || lpad(o.n::text, 10, '0'), c.id,
-       o.created_at, o.total, o.status, o.created, o.status_id
+       o.created_at, o.total, o.status, o.created, o.status_id,
+       pg_temp.gen_pick(o.n, 7, %(seed)s::bigint, %(currencies)s::text[]),
+       pg_temp.gen_pick(o.n, 8, %(seed)s::bigint, %(channels)s::text[])
 FROM (
     SELECT o.n, o.username, o.created_at, totals.total, latest.status, latest.created,
            %(status_base)s::bigint

@@ -117,3 +117,8 @@ FROM (
 ) AS d
 CROSS JOIN LATERAL pg_temp.gen_product(d.p) AS pr
 $$;
+
+-- An order's currency and channel: one of the lists given, each equally likely.
+CREATE OR REPLACE FUNCTION pg_temp.gen_pick(n bigint, salt integer, seed bigint, choices text[])
+RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT choices[1 + floor(cardinality(choices) * pg_temp.gen_random(n, salt, seed))::integer] $$;

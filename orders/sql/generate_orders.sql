@@ -42,10 +42,12 @@ ANALYZE gen_total;
 
 INSERT INTO orders_order (
     id, order_number, customer_id, created_at, total_amount,
-    current_status, current_status_at, current_status_entry_id
+    current_status, current_status_at, current_status_entry_id, currency, channel
 )
 SELECT o.id, 'GEN-' || lpad(o.n::text, 10, '0'), c.id, o.created_at, totals.total,
-       latest.status, latest.created, latest.id
+       latest.status, latest.created, latest.id,
+       pg_temp.gen_pick(o.n, 7, %(seed)s::bigint, %(currencies)s::text[]),
+       pg_temp.gen_pick(o.n, 8, %(seed)s::bigint, %(channels)s::text[])
 FROM gen_order AS o
 JOIN orders_customer AS c ON c.username = o.username
 JOIN gen_total AS totals ON totals.order_id = o.id

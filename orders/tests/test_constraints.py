@@ -33,8 +33,8 @@ def test_order_checks(column, value):
 def test_order_number_is_unique_and_bounded():
     order = make_order("A-1")
     assert_database_rejects(
-        "INSERT INTO orders_order (order_number, customer_id, created_at, total_amount) "
-        "VALUES (%s, %s, now(), 1)",
+        "INSERT INTO orders_order (order_number, customer_id, created_at, total_amount, "
+        "currency, channel) VALUES (%s, %s, now(), 1, 'USD', 'online')",
         ["A-1", order.customer_id],
     )
     assert_database_rejects(

@@ -2,6 +2,7 @@
 -- order (UTC) and the category of their sku, counted in that category and in every ancestor;
 -- a sku not in the catalog, or without a category, counts in category 0 (uncategorised).
 -- orders_count counts an order once per category even when several of its lines are there.
+-- Revenue is in the base currency (reports_definition.order_line_base).
 SELECT sales.category_id,
        c.key AS category_key,
        coalesce(c.name, 'Uncategorised')::varchar(200) AS category_name,
@@ -12,16 +13,15 @@ SELECT sales.category_id,
        sales.orders_count
 FROM (
     SELECT tree.ancestor_id AS category_id,
-           date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date AS month,
-           sum(i.quantity)::bigint AS units_sold,
-           sum(i.quantity * i.price)::numeric(38, 2) AS revenue,
-           count(DISTINCT i.order_id) AS orders_count
-    FROM orders_orderitem AS i
-    JOIN orders_order AS o ON o.id = i.order_id
-    LEFT JOIN catalog_product AS p ON p.sku = i.sku
+           date_trunc('month', l.created_at AT TIME ZONE 'UTC')::date AS month,
+           sum(l.units)::bigint AS units_sold,
+           sum(l.revenue)::numeric(38, 2) AS revenue,
+           count(DISTINCT l.order_id) AS orders_count
+    FROM reports_definition.order_line_base AS l
+    LEFT JOIN catalog_product AS p ON p.sku = l.sku
     JOIN reports_definition.category_tree_applied AS tree
         ON tree.category_id = coalesce(p.category_id, 0)
-    WHERE o.current_status = 'Complete'
+    WHERE l.current_status = 'Complete'
     GROUP BY 1, 2
 ) AS sales
 LEFT JOIN catalog_category AS c ON c.id = sales.category_id

@@ -5,5 +5,5 @@ SELECT o.customer_id,
        count(*) AS orders,
        coalesce(sum(o.total_amount) FILTER (WHERE o.current_status = 'Complete'), 0)
            ::numeric(38, 2) AS revenue
-FROM orders_order AS o
+FROM reports_definition.order_base AS o
 GROUP BY 1, 2

@@ -19,6 +19,6 @@ FROM (
            min(o.created_at) AS first_order_at,
            max(o.created_at) AS last_order_at
     FROM orders_customer AS c
-    LEFT JOIN orders_order AS o ON o.customer_id = c.id
+    LEFT JOIN reports_definition.order_base AS o ON o.customer_id = c.id
     GROUP BY c.id, c.username
 ) AS per_customer

@@ -11,5 +11,5 @@ SELECT (o.created_at AT TIME ZONE 'UTC')::date AS day,
            / nullif(count(*) FILTER (WHERE o.current_status = 'Complete'), 0),
            2
        )::numeric(38, 2) AS avg_order_value
-FROM orders_order AS o
+FROM reports_definition.order_base AS o
 GROUP BY 1

@@ -1,18 +1,17 @@
 -- Definition of reports.product_sales. Units and revenue count only orders whose current status
 -- is Complete; orders_count counts an order once even when it lists the sku on several lines;
--- the name is the one on the sku's newest order line.
+-- the name is the one on the sku's newest order line. Revenue is in the base currency, each
+-- order's lines of the sku converted together (reports_definition.order_line_base).
 WITH per_sku AS (
-    SELECT i.sku,
-           max(i.id) AS newest_item_id,
-           coalesce(sum(i.quantity) FILTER (WHERE o.current_status = 'Complete'), 0)::bigint
+    SELECT l.sku,
+           max(l.newest_item_id) AS newest_item_id,
+           coalesce(sum(l.units) FILTER (WHERE l.current_status = 'Complete'), 0)::bigint
                AS units_sold,
-           coalesce(sum(i.quantity * i.price) FILTER (WHERE o.current_status = 'Complete'), 0)
+           coalesce(sum(l.revenue) FILTER (WHERE l.current_status = 'Complete'), 0)
                ::numeric(38, 2) AS revenue,
-           count(DISTINCT i.order_id) FILTER (WHERE o.current_status = 'Complete')
-               AS orders_count
-    FROM orders_orderitem AS i
-    JOIN orders_order AS o ON o.id = i.order_id
-    GROUP BY i.sku
+           count(*) FILTER (WHERE l.current_status = 'Complete') AS orders_count
+    FROM reports_definition.order_line_base AS l
+    GROUP BY l.sku
 )
 SELECT per_sku.sku,
        newest.name,

@@ -58,21 +58,32 @@ SELECT applied.*
 FROM live_order AS touched
 JOIN reports_data.order_applied AS applied ON applied.order_id = touched.order_id;
 
+-- Money in the base currency at the order's rate (reports_data.order_rate: the latest on or
+-- before its UTC day); each sku's revenue converts and rounds on its own, as in the definitions
+-- (reports_definition.order_line_base). Without a rate, 0: the order counts, unconverted.
 INSERT INTO live_new
 SELECT o.id AS order_id,
        o.customer_id,
        o.created_at,
        o.current_status::varchar(20) AS status,
-       o.total_amount,
+       coalesce(round(o.total_amount * fx.rate, 2), 0) AS total_amount,
        coalesce(line.skus, '{}')::varchar(50)[] AS skus,
        coalesce(line.units, '{}')::bigint[] AS units,
-       coalesce(line.revenue, '{}')::numeric[] AS revenue
+       coalesce(line.revenue, '{}')::numeric[] AS revenue,
+       o.channel,
+       o.currency,
+       fx.rate,
+       o.total_amount AS original_total
 FROM live_order AS touched
 JOIN orders_order AS o ON o.id = touched.order_id
+CROSS JOIN LATERAL (
+    SELECT reports_data.order_rate(o.currency, (o.created_at AT TIME ZONE 'UTC')::date) AS rate
+) AS fx
 LEFT JOIN LATERAL (
     SELECT array_agg(per_sku.sku ORDER BY per_sku.sku) AS skus,
            array_agg(per_sku.units ORDER BY per_sku.sku) AS units,
-           array_agg(per_sku.revenue ORDER BY per_sku.sku) AS revenue
+           array_agg(coalesce(round(per_sku.revenue * fx.rate, 2), 0) ORDER BY per_sku.sku)
+               AS revenue
     FROM (
         SELECT i.sku, sum(i.quantity)::bigint AS units, sum(i.quantity * i.price) AS revenue
         FROM orders_orderitem AS i
@@ -89,10 +100,10 @@ WHERE NOT EXISTS (
     SELECT FROM live_new AS new
     WHERE new.order_id = old.order_id
       AND (new.customer_id, new.created_at, new.status, new.total_amount, new.skus, new.units,
-           new.revenue)
+           new.revenue, new.channel, new.currency, new.rate, new.original_total)
           IS NOT DISTINCT FROM
           (old.customer_id, old.created_at, old.status, old.total_amount, old.skus, old.units,
-           old.revenue)
+           old.revenue, old.channel, old.currency, old.rate, old.original_total)
 )
 UNION ALL
 SELECT 1 AS sign, new.*
@@ -101,10 +112,10 @@ WHERE NOT EXISTS (
     SELECT FROM live_old AS old
     WHERE old.order_id = new.order_id
       AND (new.customer_id, new.created_at, new.status, new.total_amount, new.skus, new.units,
-           new.revenue)
+           new.revenue, new.channel, new.currency, new.rate, new.original_total)
           IS NOT DISTINCT FROM
           (old.customer_id, old.created_at, old.status, old.total_amount, old.skus, old.units,
-           old.revenue)
+           old.revenue, old.channel, old.currency, old.rate, old.original_total)
 );
 ANALYZE live_delta;
 
@@ -360,8 +371,10 @@ USING live_delta
 WHERE applied.order_id = live_delta.order_id AND live_delta.sign = -1;
 
 INSERT INTO reports_data.order_applied
-    (order_id, customer_id, created_at, status, total_amount, skus, units, revenue)
-SELECT order_id, customer_id, created_at, status, total_amount, skus, units, revenue
+    (order_id, customer_id, created_at, status, total_amount, skus, units, revenue, channel,
+     currency, rate, original_total)
+SELECT order_id, customer_id, created_at, status, total_amount, skus, units, revenue, channel,
+       currency, rate, original_total
 FROM live_delta
 WHERE sign = 1;
 

@@ -80,12 +80,14 @@ WITH line AS (
            date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date AS month,
            i.sku,
            sum(i.quantity) AS units,
-           sum(i.quantity * i.price) AS revenue
+           coalesce(round(sum(i.quantity * i.price) * applied.rate, 2), 0) AS revenue
     FROM live_catalog_order AS touched
     JOIN orders_order AS o ON o.id = touched.order_id
+    -- the rate the order's contribution was applied at (the orders are all applied by now)
+    JOIN reports_data.order_applied AS applied ON applied.order_id = touched.order_id
     JOIN orders_orderitem AS i ON i.order_id = touched.order_id
     WHERE o.current_status = 'Complete'
-    GROUP BY i.order_id, 2, i.sku
+    GROUP BY i.order_id, 2, i.sku, applied.rate
 ),
 line_sku AS (SELECT DISTINCT sku FROM line),
 placed (sku, sign, category_id) AS (

@@ -9,13 +9,16 @@
 -- order's lines three times (PostgreSQL before 16 does not notice they come sorted): 30 %
 -- less at 1M orders. Collecting in input order holds for a serial plan, so this statement
 -- runs without parallel workers (which would merge partial arrays in any order). The sums
--- never depend on the order; only the comparison with the definition does.
+-- never depend on the order; only the comparison with the definition does. Money converts at
+-- each order's rate (reports_definition.order_base), each sku's revenue on its own.
 DELETE FROM reports_data.order_change;
 DELETE FROM reports_data.customer_change;
+DELETE FROM reports_data.rate_change;
 TRUNCATE reports_data.order_applied;
 SET LOCAL max_parallel_workers_per_gather = 0;
 INSERT INTO reports_data.order_applied
-    (order_id, customer_id, created_at, status, total_amount, skus, units, revenue)
+    (order_id, customer_id, created_at, status, total_amount, skus, units, revenue, channel,
+     currency, rate, original_total)
 SELECT o.id,
        o.customer_id,
        o.created_at,
@@ -23,8 +26,17 @@ SELECT o.id,
        o.total_amount,
        coalesce(line.skus, '{}')::varchar(50)[],
        coalesce(line.units, '{}')::bigint[],
-       coalesce(line.revenue, '{}')::numeric[]
-FROM orders_order AS o
+       coalesce(
+           ARRAY(SELECT coalesce(round(sku_revenue.amount * o.rate, 2), 0)
+                 FROM unnest(line.revenue) WITH ORDINALITY AS sku_revenue (amount, n)
+                 ORDER BY sku_revenue.n),
+           '{}'
+       )::numeric[],
+       o.channel,
+       o.currency,
+       o.rate,
+       o.original_total
+FROM reports_definition.order_base AS o
 LEFT JOIN (
     SELECT per_sku.order_id,
            array_agg(per_sku.sku) AS skus,

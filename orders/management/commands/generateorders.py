@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import argparse
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from currencies.conf import channels
+from currencies.iso4217 import CODES
 from orders.generation import (
     DEFAULT_CHUNK_SIZE,
     MAX_PRODUCTS,
@@ -25,6 +28,24 @@ def _end_of_range(value: str | None) -> datetime.datetime:
     if timezone.is_naive(parsed):
         parsed = parsed.replace(tzinfo=datetime.UTC)
     return parsed
+
+
+def _currencies(value: str) -> list[str]:
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    unknown = [code for code in codes if code not in CODES]
+    if not codes or unknown:
+        raise argparse.ArgumentTypeError(f"not ISO 4217 currency codes: {unknown or value!r}")
+    return codes
+
+
+def _channels(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in channels()]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"not in REPORTS_CHANNELS ({', '.join(channels())}): {unknown or value!r}"
+        )
+    return names
 
 
 class Command(BaseCommand):
@@ -50,6 +71,18 @@ class Command(BaseCommand):
             type=int,
             help=f"products in the generated catalog; default: half the orders, at least "
             f"{MIN_PRODUCTS}, at most {MAX_PRODUCTS:,}",
+        )
+        parser.add_argument(
+            "--currencies",
+            type=_currencies,
+            help="comma-separated ISO 4217 codes, each order one of them (default: the base "
+            "currency, REPORTS_BASE_CURRENCY)",
+        )
+        parser.add_argument(
+            "--channels",
+            type=_channels,
+            help="comma-separated sales channels of REPORTS_CHANNELS, each order one of them "
+            "(default: the first)",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when orders already exist"
@@ -80,6 +113,8 @@ class Command(BaseCommand):
                 chunk_size=options["chunk_size"],
                 workers=options["workers"],
                 products=products,
+                currencies=options["currencies"],
+                channels=options["channels"],
                 progress=progress,
             )
         except GenerationError as error:
