@@ -47,13 +47,18 @@ def order_create(
     created_at: datetime.datetime,
     total_amount: Decimal,
     items: Iterable[ItemData] = (),
+    currency: str | None = None,
+    channel: str | None = None,
 ) -> Order:
-    """Create an order with its items and its first `Pending` status, all or nothing."""
+    """Create an order with its items and its first `Pending` status, all or nothing.
+    Without a currency or channel: the base currency, the default channel."""
     order = Order.objects.create(
         customer=customer,
         order_number=order_number,
         created_at=created_at,
         total_amount=total_amount,
+        currency=currency or base_currency(),
+        channel=channel or default_channel(),
     )
     OrderItem.objects.bulk_create(
         OrderItem(order=order, sku=i.sku, name=i.name, quantity=i.quantity, price=i.price)
