@@ -14,6 +14,7 @@ from currencies.models import ExchangeRate
 from currencies.sync import base_currency_sync
 from orders.models import Customer, Order, Status
 from orders.services import ItemData, order_create, order_status_add
+from project.connections import raw_connection
 from reports.consistency import reports_check
 from reports.refresh import reports_refresh
 
@@ -168,3 +169,47 @@ def test_a_new_base_currency_marks_the_reports_for_a_rebuild(settings):
     settings.REPORTS_BASE_CURRENCY = "USD"
     assert base_currency_sync() == "EUR"
     assert base_currency_sync() is None
+
+
+def _insert_order(cursor, *, number: str, currency: str, day: datetime.date) -> None:
+    """An order (Complete) written by another session, as a client's transaction would."""
+    cursor.execute(
+        "WITH buyer AS (INSERT INTO orders_customer (username) VALUES (%(user)s) "
+        "ON CONFLICT (username) DO UPDATE SET username = excluded.username RETURNING id), "
+        "placed AS (INSERT INTO orders_order (order_number, customer_id, created_at, "
+        "total_amount, currency, channel) SELECT %(number)s, id, %(at)s, 4, %(currency)s, "
+        "'online' FROM buyer RETURNING id) "
+        "INSERT INTO orders_orderstatus (order_id, status, created) "
+        "SELECT id, 'Complete', %(at)s FROM placed",
+        {"user": "racer", "number": number, "at": at(day), "currency": currency},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_and_its_rate_committed_at_the_same_time_are_never_both_missed():
+    """Each way round: whichever commits second, the next run converts the order, because a
+    rate's orders are found in the run's snapshot, not the rate writer's."""
+    reports_refresh()
+    with raw_connection(autocommit=False) as writer, writer.cursor() as cursor:
+        _insert_order(cursor, number="R-1", currency="EUR", day=DAY)  # not committed yet
+        rate("EUR", DAY, "2")  # committed: its run finds no EUR order
+        assert not reports_refresh().failed
+        writer.commit()
+    refreshed()
+    assert by_currency()[0][5:] == (Decimal("8.00"), 0, Decimal("0.00"))
+
+    with raw_connection(autocommit=False) as writer, writer.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO currencies_exchangerate (currency, day, rate, source, updated_at) "
+            "VALUES ('GBP', %s, 3, 'test', now())",
+            [DAY],
+        )  # not committed yet
+        with raw_connection() as other, other.cursor() as other_cursor:
+            _insert_order(other_cursor, number="R-2", currency="GBP", day=DAY)
+        assert not reports_refresh().failed  # R-2 applied unconverted
+        assert [row[6] for row in by_currency() if row[1] == "GBP"] == [1]
+        writer.commit()
+    refreshed()
+    assert [row[5:] for row in by_currency() if row[1] == "GBP"] == [
+        (Decimal("12.00"), 0, Decimal("0.00"))
+    ]
