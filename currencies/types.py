@@ -7,21 +7,23 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from api.types import invalid, present
+from api.types import invalid
 from currencies.conf import channels
 from currencies.iso4217 import CODES
 
 ERROR_CURRENCY = "must be an ISO 4217 currency code in capitals, e.g. EUR or USD"
 
 
+# Both fields are optional: a null is a wrong value (omit the field for the default), so it
+# gets the field's own message rather than "is required".
 def _currency(value: Any) -> str:
-    if isinstance(present(value), str) and value in CODES:
+    if isinstance(value, str) and value in CODES:
         return value
     raise invalid(ERROR_CURRENCY)
 
 
 def _channel(value: Any) -> str:
-    if isinstance(present(value), str) and value in channels():
+    if isinstance(value, str) and value in channels():
         return value
     raise invalid("must be one of: " + ", ".join(channels()))
 
@@ -30,7 +32,12 @@ CurrencyCode = Annotated[
     str,
     BeforeValidator(_currency),
     WithJsonSchema(
-        {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, e.g. EUR"}
+        {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217, e.g. EUR",
+            "examples": ["EUR", "USD", "GBP"],
+        }
     ),
 ]
 ChannelName = Annotated[
@@ -42,6 +49,7 @@ ChannelName = Annotated[
             "maxLength": 20,
             "description": "a sales channel of REPORTS_CHANNELS (default: online, retail, "
             "wholesale)",
+            "examples": ["online", "retail", "wholesale"],
         }
     ),
 ]
