@@ -1,11 +1,12 @@
-"""Request field types for money: a currency code and a sales channel, each with its own
-message. The JSON Schema names the rule; the check reads the settings at request time."""
+"""The money field types: in a request, a currency code and a sales channel, each with its own
+message (the JSON Schema names the rule; the check reads the settings at request time); in an
+answer, an order's currency and channel."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from api.types import invalid
 from currencies.conf import channels
@@ -53,3 +54,9 @@ ChannelName = Annotated[
         }
     ),
 ]
+
+# An answer's order: what its total_amount is in, and where it was sold.
+CurrencyOut = Annotated[
+    str, Field(description="ISO 4217: the currency of total_amount", examples=["EUR"])
+]
+ChannelOut = Annotated[str, Field(description="the sales channel", examples=["online"])]

@@ -18,7 +18,7 @@ from api.errors import body_problem
 from api.problems import FieldError, pointer
 from api.types import Instant, Money, Out, count, invalid, money_of, present, text_of
 from currencies.conf import base_currency, default_channel
-from currencies.types import ChannelName, CurrencyCode
+from currencies.types import ChannelName, ChannelOut, CurrencyCode, CurrencyOut
 from orders.models import Customer, Order, OrderItem, Status
 
 MAX_ORDERS = 5_000
@@ -144,6 +144,8 @@ class OrderOut(Out):
     user: str
     created_at: datetime.datetime
     total_amount: Money
+    currency: CurrencyOut
+    channel: ChannelOut
     current_status: str | None
     current_status_at: datetime.datetime | None
     items: list[ItemOut]
@@ -180,6 +182,8 @@ class CancelledOrder(Out):
     user: str
     created_at: datetime.datetime
     total_amount: Money
+    currency: CurrencyOut
+    channel: ChannelOut
     cancelled_at: datetime.datetime
 
 
