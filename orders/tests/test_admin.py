@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.paginator import UnorderedObjectListWarning
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg import sql
 
 from orders.admin import COUNT_CAP, COUNT_CAPPED_LABEL, LargeTablePaginator
 from orders.models import Order, Status
@@ -251,7 +252,9 @@ def test_the_currency_filter_lists_the_currencies_the_orders_are_in(
 def test_the_currency_filter_reads_the_index_not_the_table(orders_in_three_currencies):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: what it could use
-        cursor.execute("EXPLAIN " + read_sql("orders", "order_currencies.sql"))
+        cursor.execute(
+            sql.SQL("EXPLAIN {}").format(sql.SQL(read_sql("orders", "order_currencies.sql")))
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "order_currency_day_idx" in plan and "Seq Scan" not in plan
 
