@@ -10,6 +10,17 @@ PORT ?= 8000
 # Local demo and test mode: lets the app generate its own secret key into .local/.
 export DJANGO_DEMO ?= 1
 
+# The demo's money (docs/DEMO.md): orders in the base currency (REPORTS_BASE_CURRENCY, read from
+# the environment as the settings read it) and two others, on every channel of REPORTS_CHANNELS,
+# and a rate for each of the two others on every day of the orders' two years (730 days).
+comma := ,
+empty :=
+space := $(empty) $(empty)
+DEMO_BASE_CURRENCY = $(or $(strip $(REPORTS_BASE_CURRENCY)),USD)
+DEMO_RATE_CURRENCIES = $(subst $(space),$(comma),$(wordlist 1,2,$(filter-out $(DEMO_BASE_CURRENCY),EUR GBP USD)))
+DEMO_CURRENCIES = $(DEMO_BASE_CURRENCY),$(DEMO_RATE_CURRENCIES)
+DEMO_DAY = $$($(PY) -c 'import datetime as d; print(d.datetime.now(d.UTC).date() - d.timedelta(days=$(1)))')
+
 .PHONY: install run test lint info
 
 $(VENV)/installed.txt: requirements.txt
@@ -37,7 +48,10 @@ METRICS_DIR ?= .local/metrics-$(PORT)
 run: install
 	$(PY) manage.py check_port --host $(HOST) --port $(PORT)
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty
+	$(PY) manage.py generateorders --orders $(DEMO_ORDERS) --if-empty \
+	    --currencies $(DEMO_CURRENCIES) --channels all
+	$(PY) manage.py generate_rates --currencies $(DEMO_RATE_CURRENCIES) \
+	    --from $(call DEMO_DAY,730) --to $(call DEMO_DAY,0)
 	@echo "building the reports (the first build of a new demo takes a while)…"
 	$(PY) manage.py refresh_reports
 	$(PY) manage.py collectstatic --no-input --verbosity 0

@@ -1,27 +1,30 @@
-"""Request field types for money: a currency code and a sales channel, each with its own
-message. The JSON Schema names the rule; the check reads the settings at request time."""
+"""The money field types: in a request, a currency code and a sales channel, each with its own
+message (the JSON Schema names the rule; the check reads the settings at request time); in an
+answer, an order's currency and channel."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from api.types import invalid, present
+from api.types import invalid
 from currencies.conf import channels
 from currencies.iso4217 import CODES
 
 ERROR_CURRENCY = "must be an ISO 4217 currency code in capitals, e.g. EUR or USD"
 
 
+# Both fields are optional: a null is a wrong value (omit the field for the default), so it
+# gets the field's own message rather than "is required".
 def _currency(value: Any) -> str:
-    if isinstance(present(value), str) and value in CODES:
+    if isinstance(value, str) and value in CODES:
         return value
     raise invalid(ERROR_CURRENCY)
 
 
 def _channel(value: Any) -> str:
-    if isinstance(present(value), str) and value in channels():
+    if isinstance(value, str) and value in channels():
         return value
     raise invalid("must be one of: " + ", ".join(channels()))
 
@@ -30,7 +33,12 @@ CurrencyCode = Annotated[
     str,
     BeforeValidator(_currency),
     WithJsonSchema(
-        {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, e.g. EUR"}
+        {
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "ISO 4217, e.g. EUR",
+            "examples": ["EUR", "USD", "GBP"],
+        }
     ),
 ]
 ChannelName = Annotated[
@@ -42,6 +50,13 @@ ChannelName = Annotated[
             "maxLength": 20,
             "description": "a sales channel of REPORTS_CHANNELS (default: online, retail, "
             "wholesale)",
+            "examples": ["online", "retail", "wholesale"],
         }
     ),
 ]
+
+# An answer's order: what its total_amount is in, and where it was sold.
+CurrencyOut = Annotated[
+    str, Field(description="ISO 4217: the currency of total_amount", examples=["EUR"])
+]
+ChannelOut = Annotated[str, Field(description="the sales channel", examples=["online"])]

@@ -196,6 +196,8 @@ def _detail(request: HttpRequest, number: str) -> dict:
         "user": order.customer.username,
         "created_at": order.created_at,
         "total_amount": order.total_amount,
+        "currency": order.currency,
+        "channel": order.channel,
         "current_status": order.current_status,
         "current_status_at": order.current_status_at,
         "items": order.item_list,

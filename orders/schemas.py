@@ -17,7 +17,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, WithJsonSchema
 from api.errors import body_problem
 from api.problems import FieldError, pointer
 from api.types import Instant, Money, Out, count, invalid, money_of, present, text_of
-from currencies.types import ChannelName, CurrencyCode
+from currencies.conf import base_currency, default_channel
+from currencies.types import ChannelName, ChannelOut, CurrencyCode, CurrencyOut
 from orders.models import Customer, Order, OrderItem, Status
 
 MAX_ORDERS = 5_000
@@ -87,11 +88,14 @@ class OrderIn(BaseModel):
     total_amount: money_of(Order, "total_amount")
     status: StatusName
     status_at: EventTime | None = Field(None, description="when the status took effect")
-    currency: CurrencyCode | None = Field(
-        None, description="the order's currency; default: the base (REPORTS_BASE_CURRENCY)"
+    # Omitted: the defaults, read at each request. null is refused like any other wrong value.
+    currency: CurrencyCode = Field(
+        default_factory=base_currency,
+        description="the order's currency; default: the base (REPORTS_BASE_CURRENCY)",
     )
-    channel: ChannelName | None = Field(
-        None, description="the sales channel; default: the first of REPORTS_CHANNELS"
+    channel: ChannelName = Field(
+        default_factory=default_channel,
+        description="the sales channel; default: the first of REPORTS_CHANNELS",
     )
     items: list[ItemIn] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
@@ -140,6 +144,8 @@ class OrderOut(Out):
     user: str
     created_at: datetime.datetime
     total_amount: Money
+    currency: CurrencyOut
+    channel: ChannelOut
     current_status: str | None
     current_status_at: datetime.datetime | None
     items: list[ItemOut]
@@ -176,6 +182,8 @@ class CancelledOrder(Out):
     user: str
     created_at: datetime.datetime
     total_amount: Money
+    currency: CurrencyOut
+    channel: ChannelOut
     cancelled_at: datetime.datetime
 
 

@@ -36,6 +36,8 @@ CANCELLED_COLUMNS = {
     "user": "customer__username",
     "created_at": "created_at",
     "total_amount": "total_amount",
+    "currency": "currency",
+    "channel": "channel",
     "cancelled_at": "current_status_at",
 }
 Position = tuple[datetime.datetime, int]
@@ -149,6 +151,12 @@ def order_get_with_history(*, order_number: str, customer_id: int | None = None)
         if order is not None:  # evaluated inside the snapshot
             order.item_list, order.history = list(order.items.all()), list(order.statuses.all())
     return order
+
+
+def order_currencies() -> list[str]:
+    """The currencies of the orders, in order: one index descent each (order_currencies.sql)."""
+    with connection.cursor() as cursor:
+        return [row[0] for row in run_sql(cursor, "orders", "order_currencies.sql").fetchall()]
 
 
 def upload_pause_seconds(*, key_id: int) -> int | None:

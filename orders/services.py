@@ -25,7 +25,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from api.problems import FieldError, Problem, pointer
-from currencies.conf import base_currency, default_channel
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.schemas import OrderIn, UploadIn
 from project.sqlfiles import run_sql
@@ -305,8 +304,8 @@ def _order_rows(
             "order_number": order.order_number,
             "created_at": order.created_at,
             "total_amount": order.total_amount,
-            "currency": order.currency or base_currency(),
-            "channel": order.channel or default_channel(),
+            "currency": order.currency,
+            "channel": order.channel,
             "uploaded_status": order.status,
         }
         order_id = new_ids.get(order.order_number)

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from api.csv_stream import CsvLimit
 from api.types import MAX_INTEGER, Money, Out, QueryText, page_size
+from currencies.types import ChannelOut, CurrencyOut
 from reports.schemas import AsOf, JsonOnly, MonthlyCsvQuery, _json_list
 
 VALUE_DEFAULT, VALUE_MAX = 50, 500
@@ -164,6 +165,8 @@ class RecentOrderRow(Out):
     created_at: datetime.datetime
     status: str | None
     total_amount: Money
+    currency: CurrencyOut
+    channel: ChannelOut
     item_lines: int = Field(..., description="the order's item lines (OrderItem rows)")
     units: int = Field(..., description="their quantities summed")
 

@@ -14,7 +14,7 @@ WITH page AS (
     LIMIT %(size)s OFFSET %(offset)s
 )
 SELECT o.id AS pk, o.order_number, c.username AS "user", o.created_at, o.total_amount,
-       o.current_status_at AS cancelled_at,
+       o.currency, o.channel, o.current_status_at AS cancelled_at,
        (SELECT orders_count FROM reports.status_counts WHERE status = 'Cancelled') AS total,
        (SELECT as_of FROM reports_data.refresh_state) AS total_as_of
 FROM page

@@ -8,11 +8,14 @@ from django.contrib import admin
 from django.core.paginator import UnorderedObjectListWarning
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg import sql
 
 from orders.admin import COUNT_CAP, COUNT_CAPPED_LABEL, LargeTablePaginator
 from orders.models import Order, Status
+from orders.selectors import order_currencies
 from orders.templatetags.orders_admin import DASHBOARD_PATH, reports_url
 from orders.tests.factories import make_order
+from project.sqlfiles import read_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +186,7 @@ def test_page_links_name_no_last_page_past_a_capped_count(monkeypatch):
     assert list(exact.get_elided_page_range(1))[-2:] == [11, 12]
 
 
-def test_the_order_list_keeps_to_five_narrow_columns(admin_client):
+def test_the_order_list_keeps_to_seven_narrow_columns(admin_client):
     make_order("N-1")  # created 2025-01-01 12:00 UTC
     response = admin_client.get("/admin/orders/order/")
     assert changelist_columns(response) == [
@@ -191,6 +194,8 @@ def test_the_order_list_keeps_to_five_narrow_columns(admin_client):
         "customer",
         "created",
         "total",
+        "currency",
+        "channel",
         "status",
     ]
     text = page_text(response)
@@ -217,3 +222,46 @@ def test_the_admin_links_to_the_reports_dashboard(admin_client):
 def test_the_reports_link_falls_back_to_the_dashboard_path(monkeypatch):
     monkeypatch.setattr("orders.templatetags.orders_admin.DASHBOARD_URL_NAME", "no-such-url")
     assert reports_url() == DASHBOARD_PATH == "/dashboard/"
+
+
+@pytest.fixture
+def orders_in_three_currencies():
+    for number, currency, channel in [
+        ("C-USD", "USD", "online"),
+        ("C-EUR", "EUR", "wholesale"),
+        ("C-GBP", "GBP", "retail"),
+        ("C-EUR-2", "EUR", "online"),
+    ]:
+        Order.objects.filter(pk=make_order(number).pk).update(currency=currency, channel=channel)
+
+
+def listed(response) -> set[str]:
+    return {order.order_number for order in response.context["cl"].result_list}
+
+
+def test_the_currency_filter_lists_the_currencies_the_orders_are_in(
+    admin_client, orders_in_three_currencies
+):
+    assert order_currencies() == ["EUR", "GBP", "USD"]
+    response = admin_client.get("/admin/orders/order/?currency=EUR")
+    assert listed(response) == {"C-EUR", "C-EUR-2"}
+    text = page_text(response)
+    assert "By currency" in text and "EUR GBP USD" in text
+
+
+def test_the_currency_filter_reads_the_index_not_the_table(orders_in_three_currencies):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: what it could use
+        cursor.execute(
+            sql.SQL("EXPLAIN {}").format(sql.SQL(read_sql("orders", "order_currencies.sql")))
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_currency_day_idx" in plan and "Seq Scan" not in plan
+
+
+def test_the_channel_filter_lists_the_configured_channels(admin_client, orders_in_three_currencies):
+    response = admin_client.get("/admin/orders/order/?channel=online")
+    assert listed(response) == {"C-USD", "C-EUR-2"}
+    assert "By channel" in page_text(response) and "online retail wholesale" in page_text(response)
+    both = admin_client.get("/admin/orders/order/?channel=online&currency=EUR")
+    assert listed(both) == {"C-EUR-2"}

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
+from django.test import override_settings
 from psycopg import sql
 
 from orders import generation
@@ -203,3 +204,43 @@ def test_rejects_nonsense_arguments():
         generate(0)
     with pytest.raises(CommandError, match="ISO-8601"):
         call_command("generateorders", orders=10, end="yesterday")
+
+
+def test_the_demo_s_currencies_and_channels_are_spread_over_the_orders():
+    """`make run`'s options: each order one of the currencies and one of the channels."""
+    call_command(
+        "generateorders",
+        "--orders=3000",
+        f"--end={END}",
+        "--currencies=USD,EUR,GBP",
+        "--channels=all",
+    )
+    mix = Order.objects.values_list("currency", "channel").annotate(n=Count("id"))
+    shares = defaultdict(float)
+    for currency, channel, n in mix:
+        shares[currency] += n / 3000
+        shares[channel] += n / 3000
+    assert set(shares) == {"USD", "EUR", "GBP", "online", "retail", "wholesale"}
+    assert all(0.28 < share < 0.39 for share in shares.values()), shares
+    assert current_status_audit().count == 0
+
+
+def test_without_the_options_every_order_is_in_the_base_currency_and_default_channel():
+    generate(500)
+    assert set(Order.objects.values_list("currency", "channel").distinct()) == {("USD", "online")}
+
+
+@override_settings(REPORTS_CHANNELS=["shop", "b2b"])
+def test_all_channels_are_the_configured_ones():
+    call_command("generateorders", "--orders=500", f"--end={END}", "--channels=all")
+    assert set(Order.objects.values_list("channel", flat=True).distinct()) == {"shop", "b2b"}
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--currencies=USD,eur", "not ISO 4217"), ("--channels=online,marketplace", "not in")],
+)
+def test_rejects_an_unknown_currency_or_channel(option, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("generateorders", "--orders=10", option)
+    assert not Order.objects.exists()

@@ -62,10 +62,19 @@ def test_order_detail(api, order):
     assert body["order_number"] == "12345"
     assert body["user"] == "test_seller"
     assert body["total_amount"] == 2500.00
+    assert (body["currency"], body["channel"]) == ("USD", "online")  # the defaults
     assert body["current_status"] == "Complete"
     assert [s["status"] for s in body["status_history"]] == ["Pending", "Complete"]
     assert {i["sku"]: i["price"] for i in body["items"]} == {"tea01": 500, "cup01": 1500}
     assert api.get("/api/orders/unknown").status_code == 404
+
+
+def test_order_detail_shows_the_currency_and_channel_uploaded(api, seed_body):
+    seed_body["orders"][0].update(currency="EUR", channel="wholesale")
+    api.upload(seed_body)
+    body = api.get("/api/order", number="12345").json()
+    assert list(body)[3:6] == ["total_amount", "currency", "channel"]
+    assert (body["total_amount"], body["currency"], body["channel"]) == (2500, "EUR", "wholesale")
 
 
 def test_money_is_a_json_number_with_two_decimals(api, order):

@@ -8,6 +8,8 @@ SELECT o.id AS order_id,
        o.created_at,
        o.current_status AS status,
        o.total_amount,
+       o.currency,
+       o.channel,
        items.lines AS item_lines,
        items.units
 FROM orders_order AS o

@@ -63,6 +63,8 @@ def test_pages_by_number_list_the_cancelled_orders_newest_first(cancelled, clien
         "user": order.customer.username,
         "created_at": order.created_at.isoformat(),
         "total_amount": order.total_amount,
+        "currency": order.currency,
+        "channel": order.channel,
         "cancelled_at": order.current_status_at.isoformat(),
     }
 

@@ -82,6 +82,7 @@ def test_recent_orders_with_more_than_m_items_newest_first(client_all):
     rows = walk(client_all, f"{RECENT}?days=30&more_than_items=2&limit=2")
     assert [row["order_number"] for row in rows] == [order.order_number for order in wanted[::-1]]
     assert [(row["item_lines"], row["units"]) for row in rows[:1]] == [(7, 14)]
+    assert {(row["currency"], row["channel"]) for row in rows} == {("USD", "online")}
     csv = csv_rows(client_all.get(f"{RECENT}.csv?days=30&more_than_items=2"))
     assert [row["order_number"] for row in csv] == [row["order_number"] for row in rows]
     wide = walk(client_all, f"{RECENT}?days=60&more_than_items=1")
@@ -90,6 +91,23 @@ def test_recent_orders_with_more_than_m_items_newest_first(client_all):
         "SMALL",
         *(o.order_number for o in wanted),
     }
+
+
+def test_recent_orders_show_each_order_s_currency_and_channel(client_all):
+    Order.objects.filter(pk=place("EURO", lines=2, days_ago=1).pk).update(
+        currency="EUR", channel="wholesale"
+    )
+    place("DOLLAR", lines=2, days_ago=2)
+    rows = walk(client_all, f"{RECENT}?days=30")
+    assert [(r["order_number"], r["total_amount"], r["currency"], r["channel"]) for r in rows] == [
+        ("EURO", 2, "EUR", "wholesale"),
+        ("DOLLAR", 2, "USD", "online"),
+    ]
+    csv = csv_rows(client_all.get(f"{RECENT}.csv?days=30"))
+    assert [(r["order_number"], r["currency"], r["channel"]) for r in csv] == [
+        ("EURO", "EUR", "wholesale"),
+        ("DOLLAR", "USD", "online"),
+    ]
 
 
 def test_recent_orders_walk_the_index_not_the_table(orders_data):

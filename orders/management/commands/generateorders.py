@@ -17,6 +17,8 @@ from orders.generation import (
 )
 from orders.models import Order
 
+ALL_CHANNELS = "all"  # --channels all: every channel of REPORTS_CHANNELS
+
 
 def _end_of_range(value: str | None) -> datetime.datetime:
     if value is None:
@@ -39,6 +41,8 @@ def _currencies(value: str) -> list[str]:
 
 
 def _channels(value: str) -> list[str]:
+    if value.strip() == ALL_CHANNELS:
+        return channels()
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in channels()]
     if not names or unknown:
@@ -81,8 +85,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--channels",
             type=_channels,
-            help="comma-separated sales channels of REPORTS_CHANNELS, each order one of them "
-            "(default: the first)",
+            help="comma-separated sales channels of REPORTS_CHANNELS, or 'all' of them, each order "
+            "one of them (default: the first)",
         )
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when orders already exist"

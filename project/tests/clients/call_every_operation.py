@@ -14,6 +14,8 @@ order = {
     "order_number": "A/1",
     "created_at": "2025-11-12T10:00:00Z",
     "total_amount": 2500.00,
+    "currency": "EUR",
+    "channel": "wholesale",
     "status": "delivered",
     "items": [
         {"sku": "tea01", "name": "Чай", "quantity": 2, "price": 500},
