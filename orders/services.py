@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from api.problems import FieldError, Problem, pointer
+from currencies.conf import base_currency, default_channel
 from orders.models import Customer, Order, OrderItem, OrderStatus, Status
 from orders.schemas import OrderIn, UploadIn
 from project.sqlfiles import run_sql
