@@ -14,6 +14,7 @@ from api.body import DecimalJsonRenderer, StrictJsonParser
 from api.errors import HANDLERS
 from api.problems import PROBLEM_SCHEMA, problem_document
 from catalog.api import router as catalog_router
+from currencies.api import router as rates_router
 from orders.api import router as orders_router
 from reports.api import router as reports_router
 from reports.category_api import router as category_reports_router
@@ -70,4 +71,5 @@ api.add_router("", reports_router)  # first: /api/orders/stats before /api/order
 api.add_router("", customer_reports_router)
 api.add_router("", orders_router)
 api.add_router("", catalog_router)
+api.add_router("", rates_router)
 api.add_router("", category_reports_router)

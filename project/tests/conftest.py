@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.test import Client
 
 from catalog.models import Category, Product
+from currencies.models import ExchangeRate
 from orders.api_keys import api_key_create
 from orders.models import ApiKey, ApiKeyScope
 from orders.services import upload_conflict_record
@@ -18,8 +20,9 @@ from reports.tests.conftest import live_reports_reset
 
 
 def world_build() -> dict:
-    """Two customers' orders, a catalog (category tea, product tea01), refreshed reports, and a
-    key per role: write, read, and one bound to the other customer."""
+    """Two customers' orders, a catalog (category tea, product tea01), a rate (EUR on
+    2026-01-05), refreshed reports, and a key per role: write, read, and one bound to the other
+    customer."""
     live_reports_reset()
     run = uuid.uuid4().hex
     keys = {
@@ -41,6 +44,7 @@ def world_build() -> dict:
         upload_conflict_record(key_id=ApiKey.objects.get(name=f"paused-{run}").pk)
     tea = Category.objects.create(key="tea", name="Tea")
     Product.objects.create(sku="tea01", name="Чай зелёный", price=500, category=tea)
+    ExchangeRate.objects.create(currency="EUR", day=datetime.date(2026, 1, 5), rate="1.0921")
     assert not reports_refresh().failed
     return keys
 

@@ -45,9 +45,10 @@ BAD_QUERY = {
     "/api/catalog/price-operations": "cursor=zz",
     "/api/reports/categories/sales": "from=2025-13",
     "/api/reports/categories/top-products": "category=tea&by=price",
+    "/api/rates": "currency=EURO",
 }
-# The bodies of the catalog's writes (the world has category tea, product tea01): one that
-# succeeds and one that is a 422.
+# The bodies of the catalog's and the rates' writes (the world has category tea, product tea01):
+# one that succeeds and one that is a 422.
 CATALOG_BODIES = {
     "/api/catalog": (
         {"categories": [{"key": "cups", "name": "Cups"}]},
@@ -56,6 +57,10 @@ CATALOG_BODIES = {
     "/api/catalog/price-operations": (
         {"kind": "raise", "percent": 10, "category": "tea"},
         {"kind": "raise", "percent": 10, "category": "nope"},
+    ),
+    "/api/rates": (
+        {"rates": [{"currency": "EUR", "day": "2026-01-06", "rate": "1.0921"}]},
+        {"rates": [{"currency": "USD", "day": "2026-01-06", "rate": "1"}]},
     ),
 }
 # (method, path, status, options) beyond what every operation of a kind gets (see cases()).
@@ -79,11 +84,18 @@ LISTED = [
     ("GET", "/api/reports/categories/sales.csv?category=nope", 404, {}),
     ("GET", "/api/reports/categories/top-products?category=nope", 404, {}),
     ("GET", "/api/reports/categories/top-products.csv?category=nope", 404, {}),
+    ("DELETE", "/api/rates/EUR/2025-01-01", 404, {}),  # the world's rate is EUR on 2026-01-05
+    ("DELETE", "/api/rates/EURO/2026-01-05", 400, {}),
 ]
 
 
 def concrete(path: str) -> str:
-    return path.replace("{order_number}", "12345").replace("{sku}", "tea01")
+    return (
+        path.replace("{order_number}", "12345")
+        .replace("{sku}", "tea01")
+        .replace("{currency}", "EUR")
+        .replace("{day}", "2026-01-05")
+    )
 
 
 def cases() -> list[tuple[str, str, int, dict]]:
@@ -108,7 +120,7 @@ def cases() -> list[tuple[str, str, int, dict]]:
                 )
             listed.append((method, url, 401, {**options, "key": None}))
             if "403" in documented:  # a read key writing, a bound key reading another's
-                key = "read" if method == "POST" else "bound_other"
+                key = "read" if method in ("POST", "DELETE") else "bound_other"
                 listed.append((method, url, 403, {**options, "key": key}))
             if "400" in documented and method == "GET":
                 bad = BAD_QUERY[path.removesuffix(".csv")]
@@ -149,6 +161,8 @@ def call(world: dict, method: str, path: str, options: dict):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world[role]}") if role else Client()
     if method == "GET":
         return client.get(path)
+    if method == "DELETE":
+        return client.delete(path)
     body = options.get("body")
     data = body if isinstance(body, str) else json.dumps(body)
     return client.post(path, data, content_type=options.get("content_type", "application/json"))

@@ -1,12 +1,19 @@
 """Run by test_generated_client.py with the generator's Python: call every operation of a client
 generated from the served document, CSV included. Prints one line per operation."""
 
+import datetime
 import importlib
 import pkgutil
 import sys
 
 from order_reports_api_client import AuthenticatedClient
-from order_reports_api_client.models import CatalogIn, PriceOperationIn, StatusIn, UploadIn
+from order_reports_api_client.models import (
+    CatalogIn,
+    PriceOperationIn,
+    RatesIn,
+    StatusIn,
+    UploadIn,
+)
 
 base_url, key = sys.argv[1], sys.argv[2]
 client = AuthenticatedClient(base_url=base_url, token=key, raise_on_unexpected_status=True)
@@ -52,9 +59,21 @@ ARGUMENTS = {
     },
     "category_top_products": {"category": "drinks"},
     "category_top_products_csv": {"category": "drinks"},
+    "rates_upload": {
+        "body": RatesIn.from_dict(
+            {
+                "rates": [
+                    {"currency": "EUR", "day": "2026-01-05", "rate": "1.0921"},
+                    {"currency": "EUR", "day": "2026-01-06", "rate": 1.0925},
+                ]
+            }
+        )
+    },
+    "rates_delete": {"currency": "EUR", "day": datetime.date(2026, 1, 6)},
+    "rates_list": {"currency": "EUR"},
 }
-FIRST = ("orders_upload", "catalog_upload")  # what the other calls read
-for package in ("orders", "catalog", "reports"):
+FIRST = ("orders_upload", "catalog_upload", "rates_upload")  # what the other calls read
+for package in ("orders", "catalog", "reports", "rates"):
     module = importlib.import_module(f"order_reports_api_client.api.{package}")
     names = sorted(info.name for info in pkgutil.iter_modules(module.__path__))
     for name in sorted(names, key=lambda name: name not in FIRST):  # the uploads first
