@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api.csv_stream import AS_OF_HEADER
@@ -46,20 +47,21 @@ CHANNELS = [
         ("2025-02", "wholesale", 1, 0, 1, "0.00"),
     ]
 ]
-CURRENCY_COLUMNS = ("month", "currency", "orders_count", "completed_orders")
-MONEY_COLUMNS = (
+CURRENCY_COLUMNS = (
+    "month",
+    "currency",
+    "orders_count",
+    "completed_orders",
     "revenue_original",
     "revenue",
     "unconverted_orders",
     "unconverted_revenue_original",
 )
+AMOUNTS = {"revenue_original", "revenue", "unconverted_revenue_original"}
 CURRENCIES = [
     {
-        **dict(zip(CURRENCY_COLUMNS, row[:4], strict=True)),
-        "revenue_original": Decimal(row[4]),
-        "revenue": Decimal(row[5]),
-        "unconverted_orders": row[6],
-        "unconverted_revenue_original": Decimal(row[7]),
+        column: Decimal(value) if column in AMOUNTS else value
+        for column, value in zip(CURRENCY_COLUMNS, row, strict=True)
     }
     for row in [
         ("2024-12", "EUR", 1, 1, "30.00", "0.00", 1, "30.00"),
@@ -215,3 +217,26 @@ def test_metrics_export_the_orders_waiting_for_a_rate(shop, settings):
     assert response.status_code == 200
     lines = response.content.decode().splitlines()
     assert f"reports_unconverted_orders {float(UNCONVERTED)}" in lines
+
+
+def test_the_dashboard_splits_revenue_by_channel_and_sums_each_currency(shop):
+    staff = get_user_model().objects.create_user("money-staff", password="x-pass-12345")
+    staff.is_staff = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    panel = client.get("/dashboard/data").json()["money"]
+    as_numbers = [{**row, "revenue": float(row["revenue"])} for row in CHANNELS]
+    assert panel == {
+        "base_currency": "USD",
+        "channels": as_numbers,
+        "currencies": [
+            dict(zip(CURRENCY_COLUMNS[1:], row, strict=True))
+            for row in [
+                ("EUR", 3, 3, 100.0, 79.0, 1, 30.0),
+                ("GBP", 2, 1, 40.0, 0.0, 2, 40.0),
+                ("USD", 2, 1, 100.0, 100.0, 0, 0.0),
+            ]
+        ],
+        "unconverted_orders": UNCONVERTED,
+    }
