@@ -19,6 +19,7 @@ from orders.api import router as orders_router
 from reports.api import router as reports_router
 from reports.category_api import router as category_reports_router
 from reports.customer_api import router as customer_reports_router
+from reports.money_api import router as money_reports_router
 
 
 class Api(NinjaAPI):
@@ -73,3 +74,4 @@ api.add_router("", orders_router)
 api.add_router("", catalog_router)
 api.add_router("", rates_router)
 api.add_router("", category_reports_router)
+api.add_router("", money_reports_router)

@@ -4,7 +4,8 @@ Neither depends on the reports' freshness: a refresher that lags does not make a
 unable to take uploads, answer order reads or list the cancelled orders, so a load balancer or
 an orchestrator must not take it out of rotation for that (docs/OPERATIONS.md says which probe
 goes where). Both report freshness in their body, and /metrics exports it (`reports_stale`,
-`reports_lag_seconds`, `reports_pending_changes`) for an alert.
+`reports_lag_seconds`, `reports_pending_changes`) for an alert; so are the orders waiting for an
+exchange rate (`unconverted_orders`, `reports_unconverted_orders`), which never fail a probe.
 
 An unreachable database answers 503 problem+json before these views run (project.middleware).
 """
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from api.body import json_response
 from project.replica import replica_status
-from reports.catalog import reports_freshness
+from reports.catalog import reports_freshness, unconverted_orders_count
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def _freshness() -> dict | None:
         return reports_freshness()
     except DatabaseError as error:
         logger.warning("probe: the reports' freshness could not be read: %s", error)
+        return None
+
+
+def _unconverted_orders() -> int | None:
+    """The orders waiting for a rate, or None when that cannot be read (e.g. before `migrate`).
+    Said in the body only: an order waiting for its currency's rate is data, not ill health."""
+    try:
+        return unconverted_orders_count()
+    except DatabaseError as error:
+        logger.warning("probe: the orders waiting for a rate could not be counted: %s", error)
         return None
 
 
@@ -56,6 +67,7 @@ def unapplied_migrations() -> list[str]:
 def _probe_response(body: dict, *, status: int):
     freshness = _freshness()
     body["reports"] = freshness
+    body["unconverted_orders"] = _unconverted_orders()
     replica = replica_status()
     if replica is not None:
         body["replica"] = replica

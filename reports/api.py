@@ -331,12 +331,15 @@ REPORT_OPERATIONS = {
     "daily_order_stats": ["revenue_daily"],
     "status_counts": ["orders_cancelled"],
     "category_sales": ["category_sales"],
+    "revenue_by_channel": ["revenue_by_channel"],
+    "revenue_by_currency": ["revenue_by_currency"],
 }
 
 
 @router.get("/reports/", response=s.Catalog, auth=read_key, operation_id="report_catalog")
 def report_catalog_page(request: HttpRequest, query: Query[s.CatalogQuery]):
-    """Every report with its freshness, row count and the endpoints that read it."""
+    """Every report with its freshness, row count and the endpoints that read it; the base
+    currency of their money, and how many orders wait for a rate (in no money sum yet)."""
     catalog = report_catalog(using=reports_db(request))
     for entry in catalog["reports"]:
         entry["endpoints"] = [

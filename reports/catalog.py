@@ -12,6 +12,7 @@ import datetime
 from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import sql
 
+from currencies.conf import base_currency
 from reports.models import DATA_SCHEMA, SCHEMA, RefreshLog
 from reports.refresh import FULL, INCREMENTAL
 from reports.schema import report_view_classes
@@ -48,6 +49,17 @@ def reports_freshness(*, using: str = DEFAULT_DB_ALIAS) -> dict:
     return row
 
 
+def unconverted_orders_count(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """The orders waiting for a rate, as of the stored reports: orders (any status, month and
+    currency) with no rate on or before their day, so in no money sum yet."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(unconverted_orders), 0)::bigint "
+            "FROM reports_data.revenue_by_currency"
+        )
+        return cursor.fetchone()[0]
+
+
 # Above this many rows (by the planner's statistics) a report's size is the estimate: an exact
 # count(*) of millions of rows cost the catalog tens of milliseconds.
 EXACT_COUNT_BELOW = 100_000
@@ -81,10 +93,13 @@ def _last_run(*, using: str, **filters) -> RefreshLog | None:
 
 
 def report_catalog(*, using: str = DEFAULT_DB_ALIAS) -> dict:
-    """The freshness of the reports, their last refresh, and each report with its row count."""
+    """The base currency, the orders waiting for a rate, the freshness of the reports, their
+    last refresh, and each report with its row count."""
     freshness = reports_freshness(using=using)
     last_good, last_attempt = _last_run(using=using, ok=True), _last_run(using=using)
     return {
+        "base_currency": base_currency(),
+        "unconverted_orders": unconverted_orders_count(using=using),
         "freshness": freshness,
         "last_refresh": None
         if last_good is None

@@ -28,7 +28,12 @@ from project.replica import replica_failed_request, reports_db
 from project.snapshots import one_snapshot
 from reports.api import ERROR_AFTER_LAST_DAY, ERROR_RANGE_REVERSED
 from reports.catalog import reports_freshness
-from reports.dashboard_dimensions import category_panel, cohort_panel, customer_value_panel
+from reports.dashboard_dimensions import (
+    category_panel,
+    cohort_panel,
+    customer_value_panel,
+    money_panel,
+)
 from reports.schemas import EARLIEST_DAY, DashboardQuery
 from reports.selectors import (
     customer_ranking,
@@ -156,6 +161,7 @@ def dashboard_panels(request: HttpRequest) -> dict:
             "categories": category_panel(key=query.category, using=using),
             "customer_value": customer_value_panel(using=using),
             "cohorts": cohort_panel(using=using),
+            "money": money_panel(using=using),
         }
 
 

@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from project.replica import replica_status
-from reports.catalog import reports_freshness
+from reports.catalog import reports_freshness, unconverted_orders_count
 from reports.models import RefreshLog
 from reports.refresh import FULL, INCREMENTAL
 from reports.schema import report_view_classes
@@ -35,6 +35,7 @@ class ReportsState:
     last_ok: dict[str, RefreshLog]
     last_failure: RefreshLog | None
     failures_total: int
+    unconverted_orders: int
 
 
 def _last(**filters) -> RefreshLog | None:
@@ -54,6 +55,7 @@ def reports_state_get() -> ReportsState:
             last_ok={mode: run for mode, run in last_ok.items() if run is not None},
             last_failure=_last(view__in=MODES, ok=False),
             failures_total=failures_total,
+            unconverted_orders=unconverted_orders_count(),
         )
 
 
@@ -94,6 +96,11 @@ def reports_families(state: ReportsState, reports: list[str]) -> list:
             "reports_pending_changes",
             "Change log rows waiting to be applied.",
             samples=[((), freshness["pending_changes"])],
+        ),
+        _gauge(
+            "reports_unconverted_orders",
+            "Orders waiting for an exchange rate on or before their day: in no money sum yet.",
+            samples=[((), state.unconverted_orders)],
         ),
         _gauge(
             "reports_rebuild_required",

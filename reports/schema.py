@@ -4,15 +4,20 @@ pgviews-redux re-creates a view whose SQL changed at `migrate` (dropping it firs
 columns changed); the new view has neither the comments a BI tool shows nor the reader's SELECT.
 This puts both back after each sync (`django_pgviews.signals.all_views_synced`, connected in
 `ReportsConfig.ready`), for every view of schema `reports` (the reports and `freshness`).
+
+The comments are the models' with the base currency said where there is money: a BI user reads
+which currency a sum is in from the view itself (a changed REPORTS_BASE_CURRENCY shows at the
+next `migrate`).
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import connections
+from django.db import connections, models
 from psycopg import sql
 
-from reports.models import SCHEMA, Freshness, ReportView
+from currencies.conf import base_currency
+from reports.models import MONEY, SCHEMA, Freshness, ReportView
 from reports.roles import LEGACY_READER_ROLE, reader_role
 
 
@@ -28,6 +33,40 @@ def report_view_classes() -> list[type[ReportView]]:
 
 def report_view_by_name() -> dict[str, type[ReportView]]:
     return {view.view_name(): view for view in report_view_classes()}
+
+
+# A money column in the order's own currency, not the base currency (revenue_by_currency).
+ORIGINAL_SUFFIX = "_original"
+VIEW_MONEY_NOTE = "Money columns are in {currency} (REPORTS_BASE_CURRENCY)."
+VIEW_MONEY_NOTE_WITH_ORIGINAL = (
+    "Money columns are in {currency} (REPORTS_BASE_CURRENCY), except those named *_original, "
+    "in the row's currency."
+)
+COLUMN_MONEY_NOTE = "(in {currency})"
+MONEY_SHAPE = (MONEY["max_digits"], MONEY["decimal_places"])
+
+
+def is_money(field: models.Field) -> bool:
+    """An amount (reports.models.MONEY), not a ratio or a count that happens to be decimal."""
+    shape = (getattr(field, "max_digits", None), getattr(field, "decimal_places", None))
+    return isinstance(field, models.DecimalField) and shape == MONEY_SHAPE
+
+
+def view_comment(view) -> str:
+    """The model's table comment, and for a report with money, the currency it is in."""
+    money = [field.column for field in view._meta.concrete_fields if is_money(field)]
+    if not money:
+        return view._meta.db_table_comment
+    original = any(column.endswith(ORIGINAL_SUFFIX) for column in money)
+    note = VIEW_MONEY_NOTE_WITH_ORIGINAL if original else VIEW_MONEY_NOTE
+    return f"{view._meta.db_table_comment} {note.format(currency=base_currency())}"
+
+
+def column_comment(field: models.Field) -> str:
+    """The field's comment; a money column in the base currency says which it is."""
+    if not is_money(field) or field.column.endswith(ORIGINAL_SUFFIX):
+        return field.db_comment
+    return f"{field.db_comment} {COLUMN_MONEY_NOTE.format(currency=base_currency())}"
 
 
 def _view_identifier(view) -> sql.Identifier:
@@ -58,14 +97,14 @@ def reports_views_document_and_grant(*, using: str = "default") -> None:
                 continue
             cursor.execute(
                 sql.SQL("COMMENT ON VIEW {} IS %s").format(name),
-                [view._meta.db_table_comment],
+                [view_comment(view)],
             )
             for field in view._meta.concrete_fields:
                 cursor.execute(
                     sql.SQL("COMMENT ON COLUMN {}.{} IS %s").format(
                         name, sql.Identifier(field.column)
                     ),
-                    [field.db_comment],
+                    [column_comment(field)],
                 )
             cursor.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(name, reader))
 

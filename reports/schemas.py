@@ -25,6 +25,7 @@ from api.types import (
     page_size,
     text_of,
 )
+from currencies.types import ChannelName, CurrencyCode
 from orders.models import OrderItem
 from orders.schemas import EARLIEST_TIME
 
@@ -139,6 +140,16 @@ class MonthlyCsvQuery(Schema):
     )
 
 
+class ChannelCsvQuery(MonthlyCsvQuery):
+    channel: ChannelName | None = Field(None, description="one sales channel (default: each)")
+
+
+class CurrencyCsvQuery(MonthlyCsvQuery):
+    currency: CurrencyCode | None = Field(
+        None, description="one order currency, ISO 4217 (default: each)"
+    )
+
+
 class DailyCsvQuery(Schema):
     first: ReportDay | None = Field(
         None,
@@ -167,6 +178,8 @@ ProductQuery = _json_list(ProductCsvQuery, limit=PRODUCTS_PAGE)
 AlsoBoughtQuery = _json_list(AlsoBoughtCsvQuery)
 ProductAlsoBoughtQuery = _json_list(ProductAlsoBoughtCsvQuery)
 MonthlyQuery = _json_list(MonthlyCsvQuery)
+ChannelQuery = _json_list(ChannelCsvQuery)
+CurrencyQuery = _json_list(CurrencyCsvQuery)
 DailyQuery = _json_list(DailyCsvQuery)
 
 
@@ -225,6 +238,26 @@ class MonthlyRow(Out):
     cumulative_revenue: Money
 
 
+class ChannelRow(Out):
+    month: str = Field(..., pattern=r"^\d{4}-\d{2}$")
+    channel: str
+    orders_count: int
+    completed_orders: int
+    cancelled_orders: int
+    revenue: Money
+
+
+class CurrencyRow(Out):
+    month: str = Field(..., pattern=r"^\d{4}-\d{2}$")
+    currency: str
+    orders_count: int
+    completed_orders: int
+    revenue_original: Money = Field(..., description="in the row's currency")
+    revenue: Money
+    unconverted_orders: int = Field(..., description="orders waiting for a rate")
+    unconverted_revenue_original: Money = Field(..., description="in the row's currency")
+
+
 class DailyRow(Out):
     day: datetime.date
     orders_count: int
@@ -270,6 +303,26 @@ class MonthlyPage(Report):
     from_: str | None = Field(..., alias="from")
     to: str | None
     results: list[MonthlyRow]
+
+
+BaseCurrency = Annotated[
+    str,
+    Field(
+        description="the currency of every money column not named _original (REPORTS_BASE_CURRENCY)"
+    ),
+]
+
+
+class ChannelPage(MonthlyPage):
+    base_currency: BaseCurrency
+    channel: str | None
+    results: list[ChannelRow]
+
+
+class CurrencyPage(MonthlyPage):
+    base_currency: BaseCurrency
+    currency: str | None
+    results: list[CurrencyRow]
 
 
 class DailyPage(Report):
@@ -326,6 +379,12 @@ class CatalogEntry(Out):
 
 
 class Catalog(Out):
+    base_currency: BaseCurrency
+    unconverted_orders: int = Field(
+        ...,
+        description="orders waiting for a rate: in no money sum until one on or before their "
+        "day arrives (reports.revenue_by_currency)",
+    )
     freshness: Freshness
     last_refresh: LastRefresh | None
     last_attempt: LastAttempt | None

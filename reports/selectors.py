@@ -127,6 +127,26 @@ def revenue_monthly(*, first: datetime.date | None, last: datetime.date | None) 
     )
 
 
+def revenue_by_channel(
+    *, first: datetime.date | None, last: datetime.date | None, channel: str | None
+) -> ReportQuery:
+    return ReportQuery(
+        "revenue_by_channel",
+        read_sql("reports", "report_revenue_by_channel.sql"),
+        {"first": first, "last": last, "channel": channel},
+    )
+
+
+def revenue_by_currency(
+    *, first: datetime.date | None, last: datetime.date | None, currency: str | None
+) -> ReportQuery:
+    return ReportQuery(
+        "revenue_by_currency",
+        read_sql("reports", "report_revenue_by_currency.sql"),
+        {"first": first, "last": last, "currency": currency},
+    )
+
+
 def revenue_daily(*, first: datetime.date, last: datetime.date) -> ReportQuery:
     return ReportQuery(
         "daily_order_stats",

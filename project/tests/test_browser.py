@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
+from currencies.models import ExchangeRate
 from orders.api_keys import api_key_create
 from orders.generation import orders_generate
 from orders.models import ApiKeyScope
@@ -39,6 +40,8 @@ CHARTS = [
     "chart-category-top",
     "chart-value-histogram",
     "chart-value-top",
+    "chart-channels",
+    "chart-currencies",
 ]
 WAIT_MS = 15_000
 
@@ -88,10 +91,20 @@ def users(live_server, settings) -> dict:
 
 @pytest.fixture
 def shop(users) -> dict:
-    """A few months of orders with refreshed reports."""
+    """A few months of orders with refreshed reports, in three currencies (EUR with a rate,
+    GBP without: its orders wait for one) and three channels."""
     live_reports_reset()
     end = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    orders_generate(orders=400, customers=30, seed=7, end=end, workers=1)
+    ExchangeRate.objects.create(currency="EUR", day=datetime.date(2000, 1, 1), rate="1.1")
+    orders_generate(
+        orders=400,
+        customers=30,
+        seed=7,
+        end=end,
+        workers=1,
+        currencies=["USD", "EUR", "GBP"],
+        channels=["online", "retail", "wholesale"],
+    )
     assert not reports_refresh().failed
     return users
 
@@ -305,3 +318,38 @@ def test_the_category_value_and_cohort_panels_draw_and_the_category_drills_down(
     shot(page, "dashboard-category-drilled")
     page.click("#category-up")
     page.wait_for_function("window.dashboard.data.categories.category === null", timeout=WAIT_MS)
+
+
+def test_the_channel_and_currency_panels_draw_the_money_reports(page, shop):
+    log_in(page, shop)
+    page.wait_for_function("window.dashboard && window.dashboard.updates > 0", timeout=WAIT_MS)
+    channels = call(page, shop, "GET", "/api/reports/revenue/channels")
+    assert channels["base_currency"] == "USD"
+    names = page.evaluate("document.getElementById('chart-channels').data.map(t => t.name)")
+    assert names == sorted({row["channel"] for row in channels["results"]})
+    assert names == ["online", "retail", "wholesale"]
+    stacked = page.evaluate(
+        "document.getElementById('chart-channels').data.map(t => t.y.reduce((a, b) => a + b, 0))"
+    )
+    for name, total in zip(names, stacked, strict=True):
+        expected = sum(float(r["revenue"]) for r in channels["results"] if r["channel"] == name)
+        assert round(total, 2) == round(expected, 2), name
+    axis = "document.getElementById('chart-channels').layout.yaxis.title.text"
+    assert page.evaluate(axis) == "revenue (USD)"
+    assert "USD" in page.locator("#panel-channels h2").inner_text()
+
+    currencies = call(page, shop, "GET", "/api/reports/revenue/currencies")["results"]
+    rows = page.locator("#currency-rows tr")
+    assert rows.locator("td:first-child").all_inner_texts() == ["EUR", "GBP", "USD"]
+    for index, currency in enumerate(["EUR", "GBP", "USD"]):
+        mine = [r for r in currencies if r["currency"] == currency]
+        converted = round(sum(float(r["revenue"]) for r in mine), 2)
+        waiting = sum(r["unconverted_orders"] for r in mine)
+        cells = rows.nth(index).locator("td").all_inner_texts()
+        assert (cells[4], cells[5]) == (f"{converted:,.2f}", f"{waiting:,}"), currency
+    waiting = call(page, shop, "GET", "/api/reports/")["unconverted_orders"]
+    assert waiting == sum(r["unconverted_orders"] for r in currencies) > 0  # GBP has no rate
+    note = page.locator("#currency-unconverted").inner_text()
+    assert note.startswith(f"{waiting:,} orders wait for an exchange rate")
+    assert page.locator("#panel-currencies [data-fresh]").inner_text().startswith("fresh")
+    shot(page, "dashboard-money")

@@ -35,6 +35,8 @@ BAD_QUERY = {
     "/api/reports/products/also-bought": "sku=tea01&limit=-1",
     "/api/reports/revenue/monthly": "from=2025-13",
     "/api/reports/revenue/daily": "to=yesterday",
+    "/api/reports/revenue/channels": "channel=mail",
+    "/api/reports/revenue/currencies": "currency=eur",
     "/api/v1/orders/cancelled/": "page=0",
     "/api/v1/orders/cancelled": "order=oldest",
     "/api/orders/stats": "user=test_seller&format=csv",

@@ -58,8 +58,8 @@ def test_lists_declare_their_csv_truthfully():
     csv_paths = [path for path in paths if path.endswith(".csv")]
     # also-bought: by query (issue 19) and, deprecated, by path; issue 21: lifetime value,
     # premium customers, recent orders, last order per customer, cohorts, and the two
-    # category reports.
-    assert len(csv_paths) == 15
+    # category reports; issue 23: revenue by channel and by currency.
+    assert len(csv_paths) == 17
     for path in csv_paths:
         content = paths[path]["get"]["responses"][200]["content"]
         assert list(content) == ["text/csv"]

@@ -259,7 +259,7 @@ def test_the_catalog_lists_every_report_with_its_freshness(orders_data, client_a
     assert catalog["freshness"]["pending_changes"] == 0
     assert catalog["last_refresh"]["mode"] == "full"
     assert catalog["last_attempt"]["ok"] is True
-    assert len(catalog["reports"]) == 9
+    assert len(catalog["reports"]) == 11
     for entry in catalog["reports"]:
         assert entry["as_of"] == run.as_of.isoformat()
         assert entry["stale"] is False and entry["rows"] > 0 and entry["rows_exact"] is True

@@ -7,7 +7,7 @@ from django.db import connection
 from django_pgviews.models import ViewSyncer
 
 from reports.models import SCHEMA, Freshness
-from reports.schema import report_view_classes
+from reports.schema import report_view_classes, reports_views_document_and_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -34,19 +34,54 @@ def comments() -> dict[tuple[str, str], str | None]:
     return {(view, column): comment for view, column, comment in rows}
 
 
-def expected_comments() -> dict[tuple[str, str], str]:
+# Every money column of the reports, in the base currency unless its name says _original.
+MONEY_COLUMNS = {
+    "category_sales": ["revenue"],
+    "cohort_month": ["revenue"],
+    "customer_stats": ["total_revenue", "avg_order_value"],
+    "customer_value": ["total_revenue", "avg_order_value", "predicted_value"],
+    "daily_order_stats": ["revenue", "avg_order_value"],
+    "monthly_revenue": ["revenue", "cumulative_revenue"],
+    "product_sales": ["revenue"],
+    "revenue_by_channel": ["revenue"],
+    "revenue_by_currency": ["revenue_original", "revenue", "unconverted_revenue_original"],
+}
+
+
+def expected_comments(base: str = "USD") -> dict[tuple[str, str], str]:
+    """The models' comments; with money, the view says the base currency and so does each
+    money column in it."""
     expected = {}
     for view in [*report_view_classes(), Freshness]:
         name = view._meta.db_table.split(".", 1)[1]
+        money = MONEY_COLUMNS.get(name, [])
         expected[name, ""] = view._meta.db_table_comment
+        if name == "revenue_by_currency":
+            expected[name, ""] += (
+                f" Money columns are in {base} (REPORTS_BASE_CURRENCY), except those named "
+                "*_original, in the row's currency."
+            )
+        elif money:
+            expected[name, ""] += f" Money columns are in {base} (REPORTS_BASE_CURRENCY)."
         for field in view._meta.concrete_fields:
             expected[name, field.column] = field.db_comment
+            if field.column in money and not field.column.endswith("_original"):
+                expected[name, field.column] += f" (in {base})"
     return expected
 
 
 def test_every_view_and_column_carries_the_models_comment():
     assert comments() == expected_comments()
     assert all(expected_comments().values())
+
+
+def test_the_comments_name_the_base_currency_it_is_set_to(settings):
+    settings.REPORTS_BASE_CURRENCY = "EUR"
+    reports_views_document_and_grant()
+    eur = comments()
+    assert eur == expected_comments("EUR")
+    assert eur["revenue_by_channel", "revenue"].endswith("(in EUR)")
+    assert eur["cohort_month", "retention"] == expected_comments()["cohort_month", "retention"]
 
 
 def test_comments_come_back_after_migrate_re_creates_the_views():

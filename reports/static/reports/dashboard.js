@@ -14,6 +14,11 @@
   const base = { margin: { t: 10, r: 60, b: 40, l: 70 }, legend: { orientation: "h", y: 1.12 },
                  font: { size: 12 } };
   let timer = null;
+  let baseCurrency = ""; // the reports' money is in it (REPORTS_BASE_CURRENCY), read each update
+
+  function inBase(text) { // an axis of money: named with its currency
+    return baseCurrency ? text + " (" + label(baseCurrency) + ")" : text;
+  }
 
   // Exposed for the browser tests: what the page last drew, and that it never reloaded.
   window.dashboard = { loadedAt: Date.now(), updates: 0, data: null };
@@ -80,8 +85,8 @@
       { type: "bar", name: "revenue", x, y: rows.map((r) => r.revenue) },
       { type: "scatter", mode: "lines+markers", name: "cumulative", x, yaxis: "y2",
         y: rows.map((r) => r.cumulative_revenue) },
-    ], { yaxis: { title: { text: "revenue" } },
-         yaxis2: { title: { text: "cumulative" }, overlaying: "y", side: "right", rangemode: "tozero" } });
+    ], { yaxis: { title: { text: inBase("revenue") } },
+         yaxis2: { title: { text: inBase("cumulative") }, overlaying: "y", side: "right", rangemode: "tozero" } });
   }
 
   function daily(range) {
@@ -92,7 +97,7 @@
       if (document.activeElement !== input) input.value = value; // never under the user's typing
     }
     draw("chart-daily", [{ type: "bar", name: "revenue", x, y: rows.map((r) => r.revenue) }],
-         { yaxis: { title: { text: "revenue" } }, showlegend: false });
+         { yaxis: { title: { text: inBase("revenue") } }, showlegend: false });
     draw("chart-status", [
       { type: "bar", name: "Pending", x, y: rows.map((r) => r.pending_orders), marker: { color: "#f59e0b" } },
       { type: "bar", name: "Complete", x, y: rows.map((r) => r.completed_orders), marker: { color: "#16a34a" } },
@@ -122,7 +127,7 @@
 
   function products(p) {
     const name = (r) => r.sku + " " + r.name;
-    bars("chart-products-revenue", p.revenue, name, (r) => r.revenue, "revenue");
+    bars("chart-products-revenue", p.revenue, name, (r) => r.revenue, inBase("revenue"));
     bars("chart-products-units", p.units, name, (r) => r.units_sold, "units sold");
   }
 
@@ -140,7 +145,7 @@
   }
 
   function customers(rows) {
-    bars("chart-customers", rows, (r) => "#" + r.revenue_rank + " " + r.user, (r) => r.total_revenue, "revenue");
+    bars("chart-customers", rows, (r) => "#" + r.revenue_rank + " " + r.user, (r) => r.total_revenue, inBase("revenue"));
   }
 
   function customer(c) {
@@ -175,15 +180,7 @@
       cell(row, minute(r.cancelled_at)); cell(row, money.format(r.total_amount), true);
     }
     if (!c.results.length) cell(tbody.insertRow(), "No cancelled orders.").colSpan = 5;
-    document.getElementById("category-select").addEventListener("change", (event) => {
-    state.category = event.target.value;
-    load();
-  });
-  document.getElementById("category-up").addEventListener("click", (event) => {
-    state.category = event.target.dataset.parent;
-    load();
-  });
-  document.getElementById("cancelled-older").disabled = !c.next;
+    document.getElementById("cancelled-older").disabled = !c.next;
     document.getElementById("cancelled-older").dataset.next = c.next || "";
     document.getElementById("cancelled-newer").disabled = !state.newer.length;
     document.getElementById("cancelled-page").textContent = "page " + (state.newer.length + 1);
@@ -210,7 +207,7 @@
         traces.push({ type: "bar", name: label("directly in " + own.row.category_name), x: months, y: direct });
       }
     }
-    draw("chart-categories", traces, { barmode: "stack", yaxis: { title: { text: "revenue" } } });
+    draw("chart-categories", traces, { barmode: "stack", yaxis: { title: { text: inBase("revenue") } } });
     const select = document.getElementById("category-select");
     const options = [["", "all top-level categories"]];
     if (own) options.push([c.category, own.row.category_name]);
@@ -227,7 +224,7 @@
     up.dataset.parent = own && own.row.parent_key ? own.row.parent_key : "";
     const topOf = c.results.find((r) => r.category_key === c.top_of);
     document.getElementById("category-top-of").textContent = topOf ? topOf.category_name : "…";
-    bars("chart-category-top", c.top, (r) => r.sku + " " + r.name, (r) => r.revenue, "revenue");
+    bars("chart-category-top", c.top, (r) => r.sku + " " + r.name, (r) => r.revenue, inBase("revenue"));
   }
 
   function customerValue(v) {
@@ -235,7 +232,7 @@
       type: "bar", name: "customers", marker: { color: "#6366f1" },
       x: v.histogram.map((b) => money.format(b.low) + "–" + money.format(b.high)),
       y: v.histogram.map((b) => b.customers) }],
-    { xaxis: { title: { text: "lifetime revenue" }, tickangle: -30, automargin: true },
+    { xaxis: { title: { text: inBase("lifetime revenue") }, tickangle: -30, automargin: true },
       yaxis: { title: { text: "customers" } }, showlegend: false });
     const predicted = v.by === "predicted";
     document.getElementById("value-top-title").textContent =
@@ -246,7 +243,7 @@
       : "No prediction yet (run `make clv`): ranked by exact lifetime revenue instead.";
     bars("chart-value-top", v.top, (r) => r.user,
          (r) => (predicted ? r.predicted_value : r.total_revenue),
-         predicted ? "predicted value" : "lifetime revenue");
+         inBase(predicted ? "predicted value" : "lifetime revenue"));
   }
 
   function cohortHeatmap(c) {
@@ -262,6 +259,47 @@
                             hovertemplate: "cohort %{y}, month +%{x}: %{z}%<extra></extra>" }],
          { xaxis: { title: { text: "months since the first order" }, dtick: 1 },
            yaxis: { title: { text: "cohort" }, type: "category", automargin: true } });
+  }
+
+  // Revenue by channel, stacked by month; then each currency's revenue in the base currency,
+  // with what it sold in its own currency and the orders still waiting for a rate.
+  function moneyPanels(m) {
+    const base = m.base_currency;
+    for (const target of document.querySelectorAll("[data-base-currency]")) target.textContent = base;
+    const months = [...new Set(m.channels.map((r) => r.month))].sort();
+    const channels = [...new Set(m.channels.map((r) => r.channel))].sort();
+    const revenue = {};
+    for (const r of m.channels) revenue[r.month + "/" + r.channel] = r.revenue;
+    draw("chart-channels", channels.map((channel) => ({
+      type: "bar", name: label(channel), x: months, y: months.map((month) => revenue[month + "/" + channel] || 0),
+      hovertemplate: label(channel) + " %{x}: %{y:,.2f} " + label(base) + "<extra></extra>" })),
+    { barmode: "stack", yaxis: { title: { text: inBase("revenue") } } });
+    const x = m.currencies.map((r) => label(r.currency));
+    const waiting = m.currencies.map((r) => r.unconverted_orders);
+    draw("chart-currencies", [ // side by side although on two axes (offsetgroup)
+      { type: "bar", name: "revenue in " + label(base), x, offsetgroup: "revenue",
+        y: m.currencies.map((r) => r.revenue) },
+      { type: "bar", name: "orders waiting for a rate", x, yaxis: "y2", offsetgroup: "waiting",
+        marker: { color: "#dc2626" }, y: waiting },
+    ], { barmode: "group", yaxis: { title: { text: inBase("revenue") } },
+         yaxis2: { title: { text: "orders waiting" }, overlaying: "y", side: "right", rangemode: "tozero",
+                   tickmode: "auto", showgrid: false, tickformat: ",d",
+                   dtick: Math.max(...waiting, 0) < 5 ? 1 : undefined } });
+    const tbody = document.getElementById("currency-rows");
+    tbody.textContent = "";
+    for (const r of m.currencies) {
+      const row = tbody.insertRow();
+      cell(row, r.currency); cell(row, whole.format(r.orders_count), true);
+      cell(row, whole.format(r.completed_orders), true);
+      cell(row, money.format(r.revenue_original) + " " + r.currency, true);
+      cell(row, money.format(r.revenue), true); cell(row, whole.format(r.unconverted_orders), true);
+      cell(row, money.format(r.unconverted_revenue_original) + " " + r.currency, true);
+    }
+    if (!m.currencies.length) cell(tbody.insertRow(), "No orders yet.").colSpan = 7;
+    document.getElementById("currency-unconverted").textContent = m.unconverted_orders
+      ? whole.format(m.unconverted_orders) + (m.unconverted_orders === 1 ? " order waits" : " orders wait") +
+        " for an exchange rate: in no " + base + " sum until one on or before its day arrives."
+      : "Every order has a rate: all revenue is in " + base + ".";
   }
 
   function status(text, isError) {
@@ -286,10 +324,12 @@
         status(wrong.join("; ") || data.detail || data.error ||
                "The dashboard could not read the reports (" + response.status + ").", true);
       } else {
+        baseCurrency = data.money.base_currency;
         freshness(data); monthly(data.monthly); daily(data.daily); products(data.products);
         alsoBought(data.also_bought); customers(data.customers); customer(data.customer);
         cancelled(data.cancelled);
         categories(data.categories); customerValue(data.customer_value); cohortHeatmap(data.cohorts);
+        moneyPanels(data.money);
         state.sku = data.also_bought.sku; state.user = data.customer.user;
         window.dashboard.data = data;
         window.dashboard.updates += 1;
@@ -312,6 +352,14 @@
   onSubmit("range-form", (form) => { state.from = form.get("from"); state.to = form.get("to"); });
   onSubmit("sku-form", (form) => { state.sku = form.get("sku").trim(); });
   onSubmit("user-form", (form) => { state.user = form.get("user").trim(); });
+  document.getElementById("category-select").addEventListener("change", (event) => {
+    state.category = event.target.value;
+    load();
+  });
+  document.getElementById("category-up").addEventListener("click", (event) => {
+    state.category = event.target.dataset.parent;
+    load();
+  });
   document.getElementById("cancelled-older").addEventListener("click", (event) => {
     state.newer.push(state.cursor);
     state.cursor = event.target.dataset.next;
