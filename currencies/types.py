@@ -36,8 +36,9 @@ CurrencyCode = Annotated[
         {
             "type": "string",
             "pattern": "^[A-Z]{3}$",
+            # No "examples" list: as a path or query parameter it would be hoisted to the
+            # parameter's `examples`, which OpenAPI wants as a map (generated clients refuse it).
             "description": "ISO 4217, e.g. EUR",
-            "examples": ["EUR", "USD", "GBP"],
         }
     ),
 ]
@@ -50,7 +51,6 @@ ChannelName = Annotated[
             "maxLength": 20,
             "description": "a sales channel of REPORTS_CHANNELS (default: online, retail, "
             "wholesale)",
-            "examples": ["online", "retail", "wholesale"],
         }
     ),
 ]

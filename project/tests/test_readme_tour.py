@@ -44,7 +44,13 @@ def tour_blocks() -> list[str]:
 
 def test_the_tour_has_the_commands_it_promises():
     script = "\n".join(tour_blocks())
-    for route in ("/api/orders/upload", "/api/orders/stats", "/api/order/status?number="):
+    for route in (
+        "/api/orders/upload",
+        "/api/orders/stats",
+        "/api/order/status?number=",
+        "/api/rates",
+        "/api/reports/revenue/currencies",
+    ):
         assert route in script
     assert "seed-003-upload.json" in script
 
@@ -81,10 +87,10 @@ def test_the_readme_tour_runs_as_written(live_server, follower, tmp_path):
     (tmp_path / ".local").mkdir()
     (tmp_path / ".local" / "demo_credentials.json").write_text(json.dumps({"api_key": key}))
     (tmp_path / "docs" / "examples").mkdir(parents=True)
-    shutil.copy(
-        settings.BASE_DIR / "docs" / "examples" / "seed-003-upload.json",
-        tmp_path / "docs" / "examples",
-    )
+    for example in ("seed-003-upload.json", "euro-order.json"):
+        shutil.copy(
+            settings.BASE_DIR / "docs" / "examples" / example, tmp_path / "docs" / "examples"
+        )
     script = "\n".join(tour_blocks()).replace(DEMO_URL, live_server.url)
     done = subprocess.run(  # noqa: S603 (fixed argv; the script is the README's own)
         ["bash", "-euo", "pipefail", "-c", script],  # noqa: S607
