@@ -149,8 +149,13 @@ class Order(models.Model):
             ),
             # Seed 002: the orders of the last N days, newest first (reports.customer_api).
             models.Index(fields=["-created_at", "-id"], name="order_recent_idx"),
-            # A corrected rate: the orders of its currency from its day to the next rate.
-            models.Index(fields=["currency", "created_at"], name="order_currency_day_idx"),
+            # A corrected rate: the orders of its currency from its day to the next rate, their
+            # ids read from the index alone (live_rates.sql).
+            models.Index(
+                fields=["currency", "created_at"],
+                include=["id"],
+                name="order_currency_day_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -29,7 +29,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="order",
-            index=models.Index(fields=["currency", "created_at"], name="order_currency_day_idx"),
+            index=models.Index(
+                fields=["currency", "created_at"], include=["id"], name="order_currency_day_idx"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
             model_name="order",

@@ -104,6 +104,8 @@ def test_a_refused_new_order_writes_nothing(api, seed_body):
 def test_the_document_describes_both_fields(client, db):
     order_in = client.get("/api/openapi.json").json()["components"]["schemas"]["OrderIn"]
     currency, channel = order_in["properties"]["currency"], order_in["properties"]["channel"]
-    assert currency["pattern"] == "^[A-Z]{3}$" and "EUR" in currency["description"]
-    assert "wholesale" in channel["description"]
+    assert (
+        currency["pattern"] == "^[A-Z]{3}$" and "REPORTS_BASE_CURRENCY" in currency["description"]
+    )
+    assert "REPORTS_CHANNELS" in channel["description"]
     assert {"currency", "channel"}.isdisjoint(order_in["required"])

@@ -37,10 +37,20 @@ ON CONFLICT (customer_id, month) DO UPDATE
 SET orders = stored.orders + excluded.orders,
     revenue = stored.revenue + excluded.revenue;
 
-DELETE FROM reports_data.customer_month AS stored
-USING live_customer_month AS moved
-WHERE stored.customer_id = moved.customer_id AND stored.month = moved.month
-  AND stored.orders = 0;
+-- Each touched cell probed through the primary key (LIMIT 1 keeps the probe a probe): as a join,
+-- the planner's guess for `orders = 0` made it scan every stored month (560 ms at 10M orders,
+-- 6M months, for a few thousand cells).
+DELETE FROM reports_data.customer_month
+WHERE ctid = ANY (ARRAY(
+    SELECT emptied.ctid
+    FROM live_customer_month AS moved
+    CROSS JOIN LATERAL (
+        SELECT cm.ctid
+        FROM reports_data.customer_month AS cm
+        WHERE cm.customer_id = moved.customer_id AND cm.month = moved.month AND cm.orders = 0
+        LIMIT 1
+    ) AS emptied
+));
 
 UPDATE live_cohort_customer AS touched
 SET new_cohort = (SELECT min(cm.month) FROM reports_data.customer_month AS cm
