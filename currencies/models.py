@@ -16,18 +16,14 @@ import pgtrigger
 from django.db import models
 from django.db.models import Q
 
+from orders.models import CAPTURE_OFF, REBUILD_AFTER_TRUNCATE
+
 # A rate is between these: wide enough for any pair of real currencies (1 USD is about 16,000
 # IDR; 1 KWD about 3.3 USD), and bounded so that the largest order times the largest rate
 # still fits every stored sum (docs/DESIGN.md §15).
 RATE = {"max_digits": 20, "decimal_places": 10}
 RATE_MIN = "0.0000000001"
 RATE_MAX = 1_000_000
-
-CAPTURE_OFF = "IF current_setting('reports.capture', true) = 'off' THEN RETURN NULL; END IF;"
-REBUILD_AFTER_TRUNCATE = (
-    "UPDATE reports_data.refresh_state SET rebuild_required = true, "
-    "rebuild_reason = TG_TABLE_NAME || ' was truncated'; RETURN NULL;"
-)
 
 
 def _capture(name: str, operation, rows: str, *, old: bool, new: bool) -> pgtrigger.Trigger:
