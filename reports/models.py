@@ -57,6 +57,9 @@ class ReportView(pg.ReadOnlyView):
     # The reports_data table with one row per row of the report when its name differs (the
     # catalog counts it): None, the report's own name.
     stored_as: str | None = None
+    # A report computed on read (stored = False): the reports_data table it reads, whose size
+    # says whether the catalog may count the report's rows (reports.catalog).
+    computed_from: str | None = None
 
     class Meta:
         abstract = True
@@ -119,6 +122,7 @@ class ProductSales(ReportView):
 
 class AlsoBought(ReportView):
     stored = False  # the top 20 per sku of reports_data.also_bought_pair
+    computed_from = "also_bought_pair"
     sql = read_sql("reports", "view_also_bought.sql")
 
     pk = models.CompositePrimaryKey("sku", "other_sku")
@@ -163,6 +167,7 @@ class DailyOrderStats(ReportView):
 
 class MonthlyRevenue(ReportView):
     stored = False  # rolled up from reports_data.daily_order_stats
+    computed_from = "daily_order_stats"
     sql = read_sql("reports", "view_monthly_revenue.sql")
 
     month = models.DateField(primary_key=True, db_comment="first day of the UTC month")
