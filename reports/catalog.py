@@ -80,13 +80,13 @@ def _row_count(view, *, using: str) -> tuple[int, bool]:
         # A table never analyzed yet has reltuples -1: the live rows the statistics collector
         # counted as they were written tell its size then.
         cursor.execute(
-            "SELECT c.reltuples::bigint, coalesce(s.n_live_tup, 0) FROM pg_class AS c "
+            "SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint "
+            "ELSE coalesce(s.n_live_tup, 0) END FROM pg_class AS c "
             "LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
             "WHERE c.oid = to_regclass(%s)",
             [f'"{DATA_SCHEMA}"."{name}"'],
         )
-        estimated, live = cursor.fetchone() or (0, 0)
-        size = estimated if stored else max(estimated, live)
+        (size,) = cursor.fetchone() or (0,)
         if not stored:
             table = sql.Identifier(SCHEMA, view.view_name())
             if size >= EXACT_COMPUTED_BELOW:
