@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from orders.models import capture_triggers
 from project.sqlfiles import read_sql
 
 PRICE = {"max_digits": 12, "decimal_places": 2}
@@ -26,41 +27,13 @@ RATING_MAX = 5
 # a name changes no category: those updates log nothing. As orders.models' capture, it is off
 # for a session that sets reports.capture = 'off', and a TRUNCATE marks the reports for a
 # full rebuild.
-CAPTURE_OFF = "IF current_setting('reports.capture', true) = 'off' THEN RETURN NULL; END IF;"
-REBUILD_AFTER_TRUNCATE = (
-    "UPDATE reports_data.refresh_state SET rebuild_required = true, "
-    "rebuild_reason = TG_TABLE_NAME || ' was truncated'; RETURN NULL;"
-)
 
 
 def _capture(column: str, *, inserted: str, updated: str, deleted: str) -> list:
     """The statement triggers of one catalog table: `column` of the rows each write touched."""
-
-    def trigger(name: str, operation, ids: str, *, old: bool, new: bool) -> pgtrigger.Trigger:
-        return pgtrigger.Trigger(
-            name=name,
-            when=pgtrigger.After,
-            operation=operation,
-            level=pgtrigger.Statement,
-            referencing=pgtrigger.Referencing(
-                old="old_rows" if old else None, new="new_rows" if new else None
-            ),
-            func=f"{CAPTURE_OFF} INSERT INTO reports_data.catalog_change ({column}) {ids}; "
-            "RETURN NULL;",
-        )
-
-    return [
-        trigger("reports_capture_insert", pgtrigger.Insert, inserted, old=False, new=True),
-        trigger("reports_capture_update", pgtrigger.Update, updated, old=True, new=True),
-        trigger("reports_capture_delete", pgtrigger.Delete, deleted, old=True, new=False),
-        pgtrigger.Trigger(
-            name="reports_capture_truncate",
-            when=pgtrigger.After,
-            operation=pgtrigger.Truncate,
-            level=pgtrigger.Statement,
-            func=REBUILD_AFTER_TRUNCATE,
-        ),
-    ]
+    return capture_triggers(
+        log="catalog_change", columns=column, inserted=inserted, updated=updated, deleted=deleted
+    )
 
 
 class Category(models.Model):

@@ -12,11 +12,10 @@ next rate, and applies those like any changed order (docs/CURRENCIES.md).
 
 from __future__ import annotations
 
-import pgtrigger
 from django.db import models
 from django.db.models import Q
 
-from orders.models import CAPTURE_OFF, REBUILD_AFTER_TRUNCATE
+from orders.models import capture_triggers
 
 # A rate is between these: wide enough for any pair of real currencies (1 USD is about 16,000
 # IDR; 1 KWD about 3.3 USD), and bounded so that the largest order times the largest rate
@@ -24,20 +23,6 @@ from orders.models import CAPTURE_OFF, REBUILD_AFTER_TRUNCATE
 RATE = {"max_digits": 20, "decimal_places": 10}
 RATE_MIN = "0.0000000001"
 RATE_MAX = 1_000_000
-
-
-def _capture(name: str, operation, rows: str, *, old: bool, new: bool) -> pgtrigger.Trigger:
-    return pgtrigger.Trigger(
-        name=name,
-        when=pgtrigger.After,
-        operation=operation,
-        level=pgtrigger.Statement,
-        referencing=pgtrigger.Referencing(
-            old="old_rows" if old else None, new="new_rows" if new else None
-        ),
-        func=f"{CAPTURE_OFF} INSERT INTO reports_data.rate_change (currency, day) {rows}; "
-        "RETURN NULL;",
-    )
 
 
 class ExchangeRate(models.Model):
@@ -76,39 +61,16 @@ class ExchangeRate(models.Model):
         # A write logs the (currency, day) of every row it touched, old and new: the orders
         # from there to the next rate change their conversion. An update of source alone
         # logs nothing.
-        triggers = [
-            _capture(
-                "reports_capture_insert",
-                pgtrigger.Insert,
-                "SELECT currency, day FROM new_rows",
-                old=False,
-                new=True,
-            ),
-            _capture(
-                "reports_capture_update",
-                pgtrigger.Update,
-                "SELECT currency, day FROM (SELECT currency, day, rate FROM new_rows EXCEPT "
-                "SELECT currency, day, rate FROM old_rows) AS changed UNION "
-                "SELECT currency, day FROM (SELECT currency, day, rate FROM old_rows EXCEPT "
-                "SELECT currency, day, rate FROM new_rows) AS gone",
-                old=True,
-                new=True,
-            ),
-            _capture(
-                "reports_capture_delete",
-                pgtrigger.Delete,
-                "SELECT currency, day FROM old_rows",
-                old=True,
-                new=False,
-            ),
-            pgtrigger.Trigger(
-                name="reports_capture_truncate",
-                when=pgtrigger.After,
-                operation=pgtrigger.Truncate,
-                level=pgtrigger.Statement,
-                func=REBUILD_AFTER_TRUNCATE,
-            ),
-        ]
+        triggers = capture_triggers(
+            log="rate_change",
+            columns="currency, day",
+            inserted="SELECT currency, day FROM new_rows",
+            updated="SELECT currency, day FROM (SELECT currency, day, rate FROM new_rows EXCEPT "
+            "SELECT currency, day, rate FROM old_rows) AS changed UNION "
+            "SELECT currency, day FROM (SELECT currency, day, rate FROM old_rows EXCEPT "
+            "SELECT currency, day, rate FROM new_rows) AS gone",
+            deleted="SELECT currency, day FROM old_rows",
+        )
 
     def __str__(self) -> str:
         return f"{self.currency} {self.day}: {self.rate}"

@@ -34,10 +34,18 @@ REBUILD_AFTER_TRUNCATE = (
 
 
 def capture_trigger(
-    name: str, operation: pgtrigger.Operation, *, log: str, ids: str, old: bool, new: bool
+    name: str,
+    operation: pgtrigger.Operation,
+    *,
+    log: str,
+    ids: str,
+    old: bool,
+    new: bool,
+    columns: str | None = None,
 ) -> pgtrigger.Trigger:
-    """A statement-level trigger appending `ids` (a SELECT over old_rows/new_rows) to `log`."""
-    column = "order_id" if log == "order_change" else "customer_id"
+    """A statement-level trigger appending `ids` (a SELECT over old_rows/new_rows) to `log`'s
+    `columns` (default: order_id for order_change, else customer_id)."""
+    column = columns or ("order_id" if log == "order_change" else "customer_id")
     return pgtrigger.Trigger(
         name=name,
         when=pgtrigger.After,
@@ -50,17 +58,21 @@ def capture_trigger(
     )
 
 
-def capture_triggers(*, log: str, inserted: str, updated: str, deleted: str) -> list:
-    """The four triggers of one table: the ids each write statement touched, and TRUNCATE."""
+def capture_triggers(
+    *, log: str, inserted: str, updated: str, deleted: str, columns: str | None = None
+) -> list:
+    """The four triggers of one table: the ids each write statement touched, and TRUNCATE.
+    Every change log of reports_data is written this way (orders, catalog, rates)."""
+    logged = {"log": log, "columns": columns}
     return [
         capture_trigger(
-            "reports_capture_insert", pgtrigger.Insert, log=log, ids=inserted, old=False, new=True
+            "reports_capture_insert", pgtrigger.Insert, ids=inserted, old=False, new=True, **logged
         ),
         capture_trigger(
-            "reports_capture_update", pgtrigger.Update, log=log, ids=updated, old=True, new=True
+            "reports_capture_update", pgtrigger.Update, ids=updated, old=True, new=True, **logged
         ),
         capture_trigger(
-            "reports_capture_delete", pgtrigger.Delete, log=log, ids=deleted, old=True, new=False
+            "reports_capture_delete", pgtrigger.Delete, ids=deleted, old=True, new=False, **logged
         ),
         pgtrigger.Trigger(
             name="reports_capture_truncate",
