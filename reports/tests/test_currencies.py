@@ -34,6 +34,7 @@ def completed(
     user: str = "ann",
     channel: str = "online",
     hour: int = 12,
+    lines: int = 1,
 ) -> Order:
     customer, _ = Customer.objects.get_or_create(username=user)
     order = order_create(
@@ -41,7 +42,7 @@ def completed(
         order_number=number,
         created_at=at(day, hour),
         total_amount=Decimal(total),
-        items=[ItemData("SKU-1", "Thing", 1, Decimal(total))],
+        items=[ItemData("SKU-1", "Thing", lines, Decimal(total) / lines)],
         currency=currency,
         channel=channel,
     )
@@ -213,3 +214,37 @@ def test_an_order_and_its_rate_committed_at_the_same_time_are_never_both_missed(
     assert [row[5:] for row in by_currency() if row[1] == "GBP"] == [
         (Decimal("12.00"), 0, Decimal("0.00"))
     ]
+
+
+@pytest.mark.django_db
+def test_the_largest_order_at_the_largest_rate_and_the_oldest_day_fit_every_report():
+    """Bounds (DESIGN §15): the widest total at RATE_MAX on the earliest day an order may have,
+    beside one at the smallest rate, which rounds to 0.00 and still counts."""
+    from currencies.models import RATE_MAX, RATE_MIN
+    from orders.schemas import EARLIEST_TIME
+
+    oldest = EARLIEST_TIME.date()
+    rate("KWD", oldest, str(RATE_MAX))
+    rate("IDR", oldest, RATE_MIN)
+    largest = "9999999999.00"  # its line: 100 x 99,999,999.99, the largest price
+    completed("K-1", day=oldest, total=largest, currency="KWD", hour=0, lines=100)
+    completed("K-2", day=oldest, total=largest, currency="KWD", hour=1, lines=100)
+    completed("I-1", day=oldest, total="0.01", currency="IDR", hour=2)
+    refreshed()
+    converted = Decimal(largest) * RATE_MAX
+    assert revenue_of("ann") == 2 * converted
+    assert by_currency() == [
+        (datetime.date(2000, 1, 1), "IDR", 1, 1, Decimal("0.01"), Decimal("0.00"), 0, 0),
+        (
+            datetime.date(2000, 1, 1),
+            "KWD",
+            2,
+            2,
+            2 * Decimal(largest),
+            2 * converted,
+            0,
+            0,
+        ),
+    ]
+    assert rows("SELECT revenue FROM reports.daily_order_stats") == [(2 * converted,)]
+    assert rows("SELECT revenue FROM reports.product_sales") == [(2 * converted,)]
